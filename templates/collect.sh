@@ -1,0 +1,2 @@
+#!/bin/sh
+# placeholder: written by the payload work
