@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/resetaudit/resetaudit/audit"
+	"github.com/resetaudit/resetaudit/inventory"
+	"github.com/resetaudit/resetaudit/report"
+	"github.com/resetaudit/resetaudit/result"
+)
+
+var flagHelp = flag.ErrHelp
+
+// runAudit runs the sweep and writes every requested output.
+func runAudit(ctx context.Context, hosts []inventory.Host, opts audit.Options, o *outputFlags, stdout, stderr io.Writer) (int, error) {
+	var state *report.StateDir
+	var baseline *result.Report
+	var err error
+	if o.stateDir != "" {
+		if state, err = report.OpenStateDir(o.stateDir, o.keep); err != nil {
+			return 2, usageErr("--state-dir: %v", err)
+		}
+	}
+	if baseline, err = loadBaseline(o, state); err != nil {
+		return 2, err
+	}
+
+	if !o.quiet && isTerminal(stderr) {
+		p := newProgress(stderr)
+		opts.Progress = p.update
+		defer p.finish()
+	}
+	rep := audit.Run(ctx, hosts, opts)
+	if baseline != nil {
+		report.Diff(rep, baseline)
+	}
+	return emit(rep, o, state, stdout, stderr)
+}
+
+func loadBaseline(o *outputFlags, state *report.StateDir) (*result.Report, error) {
+	path := o.baseline
+	if path == "" && state != nil {
+		p, ok, err := state.Latest()
+		if err != nil {
+			return nil, usageErr("--state-dir: %v", err)
+		}
+		if ok {
+			path = p
+		}
+	}
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("--baseline: %v", err)
+	}
+	defer f.Close()
+	b, err := report.ReadJSON(f, path)
+	if err != nil {
+		return nil, usageErr("--baseline: %v", err)
+	}
+	return b, nil
+}
+
+// emit writes the table or summary, the report files and the state, and
+// computes the exit status.
+func emit(rep *result.Report, o *outputFlags, state *report.StateDir, stdout, stderr io.Writer) (int, error) {
+	if o.quiet {
+		if o.json != "-" && o.csv != "-" && o.html != "-" {
+			fmt.Fprintln(stdout, report.SummaryLine(rep))
+		} else {
+			fmt.Fprintln(stderr, report.SummaryLine(rep))
+		}
+	} else {
+		if err := report.WriteTable(stdout, rep, report.TableOptions{Color: wantColor(o.color, stdout)}); err != nil {
+			return 2, err
+		}
+	}
+	writers := []struct {
+		path  string
+		write func(io.Writer, *result.Report) error
+	}{
+		{o.json, report.WriteJSON},
+		{o.csv, report.WriteCSV},
+		{o.html, report.WriteHTML},
+	}
+	for _, w := range writers {
+		if w.path == "" {
+			continue
+		}
+		if err := writeFile(w.path, stdout, func(wr io.Writer) error { return w.write(wr, rep) }); err != nil {
+			return 2, err
+		}
+	}
+	if state != nil {
+		if _, err := state.Save(rep); err != nil {
+			return 2, fmt.Errorf("--state-dir: %w", err)
+		}
+	}
+	return exitCode(rep, o.failOn), nil
+}
+
+// exitCode is 1 when a finding is at or above failOn.
+func exitCode(rep *result.Report, failOn string) int {
+	if failOn == "never" {
+		return 0
+	}
+	if rep.Worst() >= result.Severity(failOn).Rank() {
+		return 1
+	}
+	return 0
+}
+
+// writeFile writes atomically through a temporary file, or to stdout for "-".
+func writeFile(path string, stdout io.Writer, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".resetaudit-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func wantColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTerminal(w)
+}
