@@ -338,6 +338,7 @@ func diagnoseHost(r *hostRun, cf *facts.Cloud, o Options) result.Host {
 		AuditorIPs: auditorIPs(r),
 		Jump:       h.Jump,
 		Since:      o.Since,
+		Address:    h.Address,
 	})
 	if h.Findings == nil {
 		h.Findings = []result.Finding{}

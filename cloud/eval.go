@@ -359,14 +359,26 @@ func evalNetworkACL(acl types.NetworkAcl, src netip.Addr, port int, label, regio
 	firstDeny := 32767
 	for _, d := range denied {
 		if d.rule != nil {
-			v.Evidence = append(v.Evidence, fmt.Sprintf("%s outbound %s denies tcp %s to %s (%s)", id, d.rule.name(), d.ports, src, d.rule.cidr))
 			firstDeny = min(firstDeny, d.rule.number)
-		} else {
-			v.Evidence = append(v.Evidence, fmt.Sprintf("%s outbound: no rule matches tcp %s to %s (implicit deny, rule *)", id, d.ports, src))
 		}
 	}
-	for _, a := range allowed {
-		v.Evidence = append(v.Evidence, fmt.Sprintf("%s outbound %s allows tcp %s to %s (%s)", id, a.rule.name(), a.ports, src, a.rule.cidr))
+	// Evidence in evaluation order: by rule, the implicit deny last.
+	decided := slices.Concat(allowed, denied)
+	order := func(s segment) int {
+		if s.rule == nil {
+			return 1 << 16
+		}
+		return s.rule.number
+	}
+	slices.SortStableFunc(decided, func(a, b segment) int {
+		return cmp.Or(cmp.Compare(order(a), order(b)), cmp.Compare(a.ports.from, b.ports.from))
+	})
+	for _, d := range decided {
+		if d.rule == nil {
+			v.Evidence = append(v.Evidence, fmt.Sprintf("%s outbound: no rule matches tcp %s to %s (implicit deny, rule *)", id, d.ports, src))
+			continue
+		}
+		v.Evidence = append(v.Evidence, fmt.Sprintf("%s outbound %s %s tcp %s to %s (%s)", id, d.rule.name(), d.rule.action(), d.ports, src, d.rule.cidr))
 	}
 	outAllowed := len(denied) == 0
 	v.Assumption = assumption

@@ -140,7 +140,9 @@ func newMotoFleet(t *testing.T, c *ec2.Client, filler int) *motoFleet {
 	// A second interface, in the denying subnet with the open group, on
 	// the internal-a instance.
 	multi := f.hosts["internal-a"]
-	eni, err := c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: &f.subnetDeny, Groups: []string{f.sgOpen}})
+	// moto picks an interface's address at random unless told: name one
+	// far from the instances' (allocated from the bottom of the subnet).
+	eni, err := c.CreateNetworkInterface(ctx, &ec2.CreateNetworkInterfaceInput{SubnetId: &f.subnetDeny, Groups: []string{f.sgOpen}, PrivateIpAddress: aws.String("10.0.2.200")})
 	if err == nil {
 		_, err = c.AttachNetworkInterface(ctx, &ec2.AttachNetworkInterfaceInput{NetworkInterfaceId: eni.NetworkInterface.NetworkInterfaceId, InstanceId: multi.InstanceId, DeviceIndex: aws.Int32(1)})
 	}
@@ -163,7 +165,7 @@ func TestMoto(t *testing.T) {
 }
 
 func testMotoCheck(t *testing.T, f *motoFleet) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	a, err := NewAWS(ctx, AWSOptions{})
 	if err != nil {
@@ -287,7 +289,7 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 func testMotoDiscover(t *testing.T, f *motoFleet) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	a, err := NewAWS(ctx, AWSOptions{})
 	if err != nil {

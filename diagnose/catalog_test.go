@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 // resultCauseIDs reads every Cause* constant of package result from its

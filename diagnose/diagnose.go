@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,13 +16,13 @@ import (
 // Input is everything known about one host.
 type Input struct {
 	Probe      result.Probe
-	Facts      *facts.Facts   // nil when nothing was collected (probe failed, auth failed...)
-	Cloud      *facts.Cloud   // nil when no cloud check was made
-	Port       int            // the SSH port audited; 0 means 22
-	ClientIPs  []netip.Addr   // --client-ip: end users' addresses
-	AuditorIPs []netip.Addr   // the auditor's own source address(es); checked like client IPs
-	Jump       string         // bastion used, "" if direct
-	Since      time.Duration  // the log window; 0 means the window in Facts.Since
+	Facts      *facts.Facts  // nil when nothing was collected (probe failed, auth failed...)
+	Cloud      *facts.Cloud  // nil when no cloud check was made
+	Port       int           // the SSH port audited; 0 means 22
+	ClientIPs  []netip.Addr  // --client-ip: end users' addresses
+	AuditorIPs []netip.Addr  // the auditor's own source address(es); checked like client IPs
+	Jump       string        // bastion used, "" if direct
+	Since      time.Duration // the log window; 0 means the window in Facts.Since
 	// Address is the host's address or name as dialed, used in client-side
 	// fix commands (ssh-keygen -R, ssh-keyscan); "" reads as "HOST".
 	Address string
@@ -41,9 +42,9 @@ func Host(in Input) []result.Finding {
 		d.resources()
 		d.disks()
 		d.network()
-		// d.wrappers()
-		d.firewall()
+		d.wrappers()
 		d.fail2ban()
+		d.firewall() // after fail2ban: some of its rules are fail2ban's bans
 	}
 	d.cloud()
 	d.probe() // last: it looks at what the facts already explain
@@ -86,6 +87,9 @@ func newDiag(in Input) *diag {
 	d := &diag{in: in, f: in.Facts, port: in.Port}
 	if d.port <= 0 {
 		d.port = 22
+	}
+	if in.Probe.Reachable() && in.Jump == "" {
+		d.port = hostPort(in.Facts, d.port)
 	}
 	seen := map[netip.Addr]bool{}
 	add := func(a netip.Addr, auditor bool) {
@@ -145,6 +149,21 @@ func parseAddrPort(s string) (netip.Addr, error) {
 	return a.Unmap(), nil
 }
 
+// connectedFrom reports whether the probe, made directly from addr, got a
+// TCP connection (and which stage it reached): then nothing blocked addr's SYN.
+func (d *diag) connectedFrom(addr netip.Addr) (tcp, banner bool) {
+	if d.in.Jump != "" || d.sourceAddr() != addr {
+		return false, false
+	}
+	switch d.in.Probe.Symptom {
+	case "", result.SymptomNotRun, result.SymptomRefused, result.SymptomConnectTimeout:
+		return false, false
+	case result.SymptomResetBeforeBanner, result.SymptomClosedBeforeBanner, result.SymptomBannerTimeout:
+		return true, false
+	}
+	return true, true
+}
+
 // add records a finding.
 func (d *diag) add(f result.Finding) { d.out = append(d.out, f) }
 
@@ -157,6 +176,19 @@ func (d *diag) has(cause, ip string) bool {
 		}
 	}
 	return false
+}
+
+// addEvidence appends a line to the findings of cause for ip; it reports
+// whether there were any.
+func (d *diag) addEvidence(cause, ip, line string) bool {
+	found := false
+	for i := range d.out {
+		if f := &d.out[i]; f.Cause == cause && f.ClientIP == ip {
+			f.Evidence = append(f.Evidence, line)
+			found = true
+		}
+	}
+	return found
 }
 
 // confirm marks the findings of cause for ip as observed, adding the probe's
@@ -175,14 +207,10 @@ func (d *diag) confirm(cause, ip string) bool {
 	return found
 }
 
-// covered reports whether an area was checked. Facts without coverage
-// information count as checked.
+// covered reports whether an area was fully checked. An area missing from
+// the coverage map was not: a host is never judged on what was not looked at.
 func (d *diag) covered(area string) bool {
-	if d.f == nil {
-		return false
-	}
-	v, ok := d.f.Coverage[area]
-	return !ok || v == facts.CoverageOK
+	return d.f != nil && d.f.Coverage[area] == facts.CoverageOK
 }
 
 // inWindow reports whether t falls in the log window. A zero time (a line
@@ -280,4 +308,25 @@ func capLines(s []string, n int) []string {
 	}
 	out := slices.Clone(s[:n-1])
 	return append(out, fmt.Sprintf("… and %d more", len(s)-(n-1)))
+}
+
+// hostPort is the port sshd itself listens on. When the auditor reached sshd
+// on a port sshd is not configured for, something forwarded it (DNAT, a
+// load balancer), and the host's firewall and listeners see sshd's own port.
+func hostPort(f *facts.Facts, dialed int) int {
+	if f == nil {
+		return dialed
+	}
+	ports := f.Sshd.Config["port"]
+	for _, p := range ports {
+		if p == strconv.Itoa(dialed) {
+			return dialed
+		}
+	}
+	if len(ports) > 0 {
+		if p, err := strconv.Atoi(ports[0]); err == nil && p > 0 && p < 65536 {
+			return p
+		}
+	}
+	return dialed
 }

@@ -53,12 +53,14 @@ func (d *diag) disks() {
 	if len(full) > 0 {
 		where = full[0]
 	}
-	fd.Fix = []string{
-		fmt.Sprintf("du -xh %s 2>/dev/null | sort -h | tail -20   # what fills it", where),
-		"journalctl --vacuum-size=200M ; logrotate -f /etc/logrotate.conf",
-		"find /tmp /var/tmp -xdev -type f -mtime +7 -delete   # after checking the list",
-		"apt-get clean / dnf clean all; remove old kernels",
-		"df -i   # if inodes are exhausted, find directories with many small files",
+	fd.Fix = []string{fmt.Sprintf("du -xh %s 2>/dev/null | sort -h | tail -20   # what fills it", where)}
+	if d.f.Host.Init == "systemd" || d.f.Host.Init == "" {
+		fd.Fix = append(fd.Fix, "journalctl --vacuum-size=200M")
 	}
+	fd.Fix = append(fd.Fix,
+		"logrotate -f /etc/logrotate.conf",
+		"find /tmp /var/tmp -xdev -type f -mtime +7 -delete   # after checking the list",
+		d.packageCacheClean(),
+		"df -i   # if inodes are exhausted, find directories with many small files")
 	d.add(fd)
 }

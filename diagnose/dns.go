@@ -53,6 +53,10 @@ func (d *diag) slowDNS() {
 		fd.Evidence = append(fd.Evidence, eventLines(graces)...)
 	}
 	fd.Fix = d.sshdConfigFix("UseDNS no")
-	fd.Fix = append(fd.Fix, "getent hosts <client address>   # time it; fix the resolver in /etc/resolv.conf if it is slow")
+	who := "<client address>"
+	if len(d.sources) > 0 {
+		who = d.sources[0].addr.String()
+	}
+	fd.Fix = append(fd.Fix, "time getent hosts "+who+"   # fix the resolver in /etc/resolv.conf if it is slow")
 	d.add(fd)
 }

@@ -51,6 +51,12 @@ func (d *diag) firewall() {
 		if v.Action == firewall.Accept {
 			continue
 		}
+		if tcp, _ := d.connectedFrom(s.addr); tcp {
+			continue // the probe's SYN from this address got through: the evaluation missed something
+		}
+		if strings.Contains(v.Rule, "f2b-") && d.addEvidence(result.CauseFail2banBan, s.addr.String(), verdictLine(v, uncertain)) {
+			continue // fail2ban's own rule: reported as the ban
+		}
 		fd := finding(result.CauseFirewallReject, result.High, result.Observed,
 			fmt.Sprintf("The firewall %s SSH from %s", verb(v), s.label()))
 		fd.ClientIP = s.addr.String()

@@ -209,3 +209,20 @@ func (d *diag) establishedFix(tool fwTool) []string {
 		d.persistIptables(),
 	}
 }
+
+// packageCacheClean empties the package manager's cache.
+func (d *diag) packageCacheClean() string {
+	os := ""
+	if d.f != nil {
+		os = strings.ToLower(d.f.Host.OS)
+	}
+	switch {
+	case d.debianLike():
+		return "apt-get clean ; apt-get autoremove --purge   # old kernels"
+	case strings.Contains(os, "alpine"):
+		return "apk cache clean"
+	case strings.Contains(os, "suse"):
+		return "zypper clean --all"
+	}
+	return "dnf clean all ; dnf remove --oldinstallonly   # old kernels"
+}

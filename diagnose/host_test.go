@@ -293,7 +293,7 @@ func TestCloudRules(t *testing.T) {
 				in.Probe = result.Probe{Symptom: result.SymptomConnectTimeout, DurationMS: 10000, SourceAddress: "192.0.2.10:40000", Detail: "dial tcp 10.0.0.5:22: i/o timeout"}
 				in.Cloud = &facts.Cloud{Provider: "aws", Checked: true, Sources: []facts.CloudSource{{Addr: "192.0.2.10", Label: "auditor", SecurityGroup: deny}}}
 			},
-			want: []want{{result.CauseCloudSecurityGroup, auditor.String(), result.High, result.Observed, []string{"probe: connect_timeout"}}},
+			want:   []want{{result.CauseCloudSecurityGroup, auditor.String(), result.High, result.Observed, []string{"probe: connect_timeout"}}},
 			absent: []string{result.CauseUnreachable},
 		},
 		{

@@ -108,3 +108,28 @@ func TestDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseInputs runs every symptom against empty and missing facts: no
+// panic, and nothing claimed about areas that were not checked (a refused
+// probe alone names sshd_not_running as the likely cause).
+func TestSparseInputs(t *testing.T) {
+	symptoms := []result.Symptom{result.SymptomOK, result.SymptomRefused, result.SymptomConnectTimeout,
+		result.SymptomResetBeforeBanner, result.SymptomClosedBeforeBanner, result.SymptomBannerTimeout,
+		result.SymptomResetDuringKex, result.SymptomKexFailed, result.SymptomHostKeyUnknown,
+		result.SymptomHostKeyChanged, result.SymptomAuthFailed, result.SymptomCollectTimeout,
+		result.SymptomCollectFailed, result.SymptomNotRun, "garbage"}
+	for _, s := range symptoms {
+		for _, f := range []*facts.Facts{nil, {}} {
+			in := Input{Probe: result.Probe{Symptom: s, SourceAddress: "not an address"}, Facts: f,
+				Cloud: &facts.Cloud{Checked: true, Sources: []facts.CloudSource{{}}}}
+			for _, fd := range Host(in) {
+				if fd.Cause == result.CauseSshdNotRunning && f != nil && s != result.SymptomRefused {
+					t.Errorf("%s: sshd_not_running from empty facts", s)
+				}
+				if fd.Title == "" || fd.Why == "" || fd.Evidence == nil || fd.Fix == nil {
+					t.Errorf("%s: incomplete finding %+v", s, fd)
+				}
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/resetaudit/resetaudit/facts"
 	"github.com/resetaudit/resetaudit/result"
 )
 
@@ -75,7 +76,7 @@ func (d *diag) probe() {
 			"iptables -L INPUT -n -v --line-numbers | grep -e REJECT -e DROP   # a REJECT rule also reads as refused",
 			"fail2ban-client status sshd   # is the auditor banned?",
 		}
-		if d.f == nil {
+		if listening, _ := d.listeningKnown(); !listening {
 			add(result.CauseSshdNotRunning, result.Critical,
 				fmt.Sprintf("Connection refused on port %d: sshd is not listening, or a REJECT rule or fail2ban ban answers for it", d.port), fix...)
 			return
@@ -135,7 +136,8 @@ func (d *diag) probe() {
 	case result.SymptomKexFailed:
 		d.confirm(result.CauseAlgorithmMismatch, "*")
 		add(result.CauseAlgorithmMismatch, result.High, "The server offers no key exchange, cipher, MAC or host key algorithm the client accepts",
-			"'Their offer' above lists the server's algorithms: enable a current one in /etc/ssh/sshd_config (KexAlgorithms curve25519-sha256,… ; HostKeyAlgorithms ssh-ed25519,…), then sshd -t and reload",
+			"the detail above lists the server's offer: enable current algorithms in /etc/ssh/sshd_config ("+recommended["KexAlgorithms"]+" ; "+recommended["Ciphers"]+" ; "+recommended["MACs"]+" ; "+recommended["HostKeyAlgorithms"]+"), then sshd -t and reload",
+			"ssh -vvv "+d.host()+" 2>&1 | grep -e 'kex: ' -e 'Their offer' -e 'no matching'   # which algorithm list has nothing in common",
 			"update OpenSSH on the host when it predates curve25519 and rsa-sha2 (OpenSSH < 7.2)",
 			"as a stopgap for one client: ssh -o KexAlgorithms=+diffie-hellman-group14-sha1 -o HostKeyAlgorithms=+ssh-rsa "+d.host())
 
@@ -168,6 +170,15 @@ func (d *diag) probe() {
 			"re-run with a longer --timeout, and check the coverage column for the areas that are missing",
 			"a session that stalls mid-transfer is itself a symptom: check MTU (ip link; sysctl net.ipv4.tcp_mtu_probing) and the host's load")
 	}
+}
+
+// listeningKnown reports whether the facts show a listener on the SSH port.
+func (d *diag) listeningKnown() (listening, known bool) {
+	if d.f == nil || !d.covered(facts.AreaSshd) {
+		return false, false
+	}
+	l, _ := d.listening()
+	return l, true
 }
 
 // hasObserved reports whether an observed finding of cause exists.

@@ -18,7 +18,7 @@ func (d *diag) resources() {
 		}
 	}
 	for _, e := range d.events(facts.EvOOMKill) {
-		if isSshd(e.Process) {
+		if isSshd(e.Process) || (e.Process == "" && strings.Contains(e.Line, "(sshd)")) {
 			raise(result.Critical, "The OOM killer killed sshd")
 		} else {
 			raise(result.High, "The OOM killer ran within the log window")

@@ -223,8 +223,10 @@ func TestSshdRules(t *testing.T) {
 			want: []want{{result.CauseSlowDNSLogin, "", result.Medium, result.Risk, []string{"took 5s"}}},
 		},
 		{
-			name:   "usedns no",
-			setup:  func(in *Input) { in.Facts.Network.ReverseLookup = &facts.Lookup{Duration: 10 * time.Second, TimedOut: true} },
+			name: "usedns no",
+			setup: func(in *Input) {
+				in.Facts.Network.ReverseLookup = &facts.Lookup{Duration: 10 * time.Second, TimedOut: true}
+			},
 			absent: []string{result.CauseSlowDNSLogin},
 		},
 		{

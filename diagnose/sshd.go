@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -121,7 +122,7 @@ func (d *diag) configInvalid() {
 
 func (d *diag) restarts() {
 	crashes := d.events(facts.EvSshdCrash)
-	starts := d.events(facts.EvSshdStart)
+	starts := onePerPID(d.events(facts.EvSshdStart))
 	stops := d.events(facts.EvSshdStop)
 	if len(crashes) == 0 && len(starts)+len(stops) < 2 {
 		return
@@ -183,7 +184,7 @@ func (d *diag) maxStartups() {
 		fd.Severity, fd.Status = result.High, result.Observed
 		fd.Title = fmt.Sprintf("sshd dropped %s past MaxStartups", plural(len(drops), "connection"))
 	case len(throttles) > 0:
-		fd.Status = result.Observed
+		fd.Severity, fd.Status = result.High, result.Observed
 		fd.Title = "sshd throttled new connections (MaxStartups reached)"
 	}
 	fd.Evidence = append(fd.Evidence, eventLines(append(drops, throttles...))...)
@@ -198,4 +199,24 @@ func (d *diag) maxStartups() {
 		d.logsCommand()+" | grep -e MaxStartups -e 'Connection from'   # who opens the burst: scanners, monitoring, parallel automation",
 		"reuse connections on the clients (ControlMaster auto, ControlPersist 60) and ban scanners with fail2ban")
 	d.add(fd)
+}
+
+var pidRE = regexp.MustCompile(`\[([0-9]+)\]:`)
+
+// onePerPID keeps the first event of each process: one sshd logs "Server
+// listening" once per address family, which is one start, not two.
+func onePerPID(evs []facts.Event) []facts.Event {
+	seen := map[string]bool{}
+	var out []facts.Event
+	for _, e := range evs {
+		m := pidRE.FindStringSubmatch(e.Line)
+		if m != nil {
+			if seen[m[1]] {
+				continue
+			}
+			seen[m[1]] = true
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -93,6 +93,9 @@ func parseIptables(dump string, v6 bool) (*iptables, error) {
 			if _, rest, ok := strings.Cut(line, "]"); ok {
 				line = strings.TrimSpace(rest)
 			}
+			if line == "" {
+				continue
+			}
 		}
 		switch {
 		case line[0] == '*':

@@ -40,7 +40,7 @@ type nftSet struct {
 	elems []any // set elements, or [key, data] pairs for maps
 }
 
-// nftObject is one element of the top-level "nftables" array.
+// nftChainJSON, nftRuleJSON and nftSetJSON are elements of the "nftables" array.
 type nftChainJSON struct {
 	Family, Table, Name string
 	Type, Hook, Policy  string

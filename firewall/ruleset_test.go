@@ -11,7 +11,7 @@ import (
 	"github.com/resetaudit/resetaudit/facts"
 )
 
-func golden(t *testing.T, name string) string {
+func golden(t testing.TB, name string) string {
 	t.Helper()
 	if name == "" {
 		return ""

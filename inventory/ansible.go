@@ -147,6 +147,10 @@ func (inv *ansibleInventory) resolve(b *builder) error {
 			mergeVars(vars, inv.groups[g].vars)
 		}
 		mergeVars(vars, ah.vars)
+		if c, ok := vars["ansible_connection"]; ok && !sshConnection[c.value] {
+			b.warnf(c.line, "hosts with %s=%s are not reached over SSH; skipped", c.name, c.value)
+			continue
+		}
 		h, err := ansibleHostFrom(b, ah, vars)
 		if err != nil {
 			return err
@@ -216,7 +220,11 @@ var connectionVars = map[string]string{
 	"ansible_ssh_common_args":      "ansible_ssh_common_args",
 	"ansible_ssh_extra_args":       "ansible_ssh_extra_args",
 	"instance_id":                  "instance_id", "ec2_id": "instance_id",
+	"ansible_connection": "ansible_connection",
 }
+
+// sshConnection are the values of ansible_connection that mean SSH.
+var sshConnection = map[string]bool{"ssh": true, "smart": true, "paramiko": true, "paramiko_ssh": true}
 
 // mergeVars sets the variables of one level (a group or the host) over
 // those of the levels below it. Synonyms count as one variable, and at one
@@ -286,7 +294,7 @@ func ansibleHostFrom(b *builder, ah *ansibleHost, vars map[string]ansibleVar) (H
 			return h, b.errorf(v.line, "host %q: %s: %v", ah.name, v.name, err)
 		}
 		if warn != "" {
-			b.warnf(v.line, "host %q: %s: %s", ah.name, v.name, warn)
+			b.warnf(v.line, "%s: %s", v.name, warn)
 		}
 		h.Jump = jump
 	}

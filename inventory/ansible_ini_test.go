@@ -56,6 +56,24 @@ func TestParseINI(t *testing.T) {
 	})
 }
 
+func TestINIWarnings(t *testing.T) {
+	in := "localhost ansible_connection=local\n[web]\nw1\nw2\n[web:vars]\nansible_ssh_common_args=-o ProxyCommand=\"nc %h %p\"\n"
+	b, err := parse("hosts.ini", []byte(in), formatINI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.hosts) != 2 || b.hosts[0].Name != "w1" || b.hosts[0].Jump != nil {
+		t.Errorf("hosts = %+v, want w1 and w2 without jump hosts", b.hosts)
+	}
+	want := []Warning{
+		{"hosts.ini", 1, "hosts with ansible_connection=local are not reached over SSH; skipped"},
+		{"hosts.ini", 6, `ansible_ssh_common_args: ProxyCommand "nc %h %p" is not understood; the host will be reached directly`},
+	}
+	if !slices.Equal(b.warnings, want) {
+		t.Errorf("warnings = %q\nwant %q", b.warnings, want)
+	}
+}
+
 func TestINIHostNotAnAddress(t *testing.T) {
 	// An inventory name that is no DNS name still works with ansible_host.
 	b, err := parse("hosts.ini", []byte("db+primary ansible_host=10.0.0.1\n"), formatINI)

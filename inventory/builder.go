@@ -1,6 +1,11 @@
 package inventory
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
 
 // maxHosts bounds the hosts of one file, ten times the largest fleet
 // resetaudit is designed for, so that a small file cannot exhaust memory.
@@ -12,14 +17,24 @@ type builder struct {
 	hosts    []Host
 	lines    []int
 	warnings []Warning
+	warned   map[Warning]bool
 }
 
 func (b *builder) errorf(line int, format string, args ...any) *Error {
 	return errorf(b.file, line, format, args...)
 }
 
+// warnf records a warning once, however many hosts a group setting affects.
 func (b *builder) warnf(line int, format string, args ...any) {
-	b.warnings = append(b.warnings, Warning{File: b.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	w := Warning{File: b.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+	if b.warned[w] {
+		return
+	}
+	if b.warned == nil {
+		b.warned = map[Warning]bool{}
+	}
+	b.warned[w] = true
+	b.warnings = append(b.warnings, w)
 }
 
 // add normalizes h (default name and ports, unique groups), validates it and
@@ -51,7 +66,23 @@ func normalize(h *Host) {
 		}
 	}
 	h.Groups = uniq(h.Groups)
+	for i, id := range h.Identities {
+		h.Identities[i] = expandHome(id)
+	}
 	h.Identities = uniq(h.Identities)
+}
+
+// expandHome expands a leading "~/" to the home directory, as ssh and
+// Ansible do for key files; without a known home the path is left as is.
+func expandHome(p string) string {
+	if !strings.HasPrefix(p, "~/") {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return p
+	}
+	return filepath.Join(home, p[2:])
 }
 
 // uniq drops repeated strings, keeping the first of each in order.

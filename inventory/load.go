@@ -25,8 +25,12 @@ const (
 )
 
 // Load reads the inventory file at path. The format is detected from the
-// file name and content (see the package documentation). Hosts defined more
-// than once are merged, with a Warning. Every error is an *Error.
+// file name: .yml and .yaml are YAML (resetaudit's or Ansible's, told apart
+// by their shape), .ini is Ansible INI, .conf, "config" and "ssh_config" are
+// OpenSSH client configuration; otherwise from the content: a first line such
+// as "key:" is YAML, [group] sections or ansible_* variables are INI, Host
+// lines are ssh_config, and anything else is the plain format. Hosts defined
+// more than once are merged, with a Warning. Every error is an *Error.
 func Load(path string) ([]Host, []Warning, error) {
 	return LoadAll([]string{path})
 }

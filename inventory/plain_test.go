@@ -3,6 +3,7 @@ package inventory
 import "testing"
 
 func TestParsePlain(t *testing.T) {
+	t.Setenv("HOME", "/home/tester")
 	runLoadCases(t, "hosts.txt", formatPlain, []loadCase{
 		{name: "contract example", content: "root@10.0.4.17            name=web-1 group=web\ndeploy@db-1.internal:2222 group=db instance_id=i-0abc123def4567890\n",
 			want: "web-1 root@10.0.4.17:22 [web] hosts.txt:1\ndb-1.internal deploy@db-1.internal:2222 [db] i-0abc123def4567890 hosts.txt:2"},
@@ -12,8 +13,8 @@ func TestParsePlain(t *testing.T) {
 			want: "h1 @h1:22 [a,b,c] hosts.txt:1"},
 		{name: "jump chain", content: "h1 jump=a,ops@b:2222\n",
 			want: "h1 @h1:22 jump=@a:22,ops@b:2222 hosts.txt:1"},
-		{name: "identities", content: "h1 identity=/k/a identity=/k/b\n",
-			want: "h1 @h1:22 id=/k/a id=/k/b hosts.txt:1"},
+		{name: "identities", content: "h1 identity=/k/a identity=~/.ssh/b identity=/k/a\n",
+			want: "h1 @h1:22 id=/k/a id=/home/tester/.ssh/b hosts.txt:1"},
 		{name: "ipv6", content: "[::1]:2222\nfe80::1%eth0 name=link\n",
 			want: "::1 @::1:2222 hosts.txt:1\nlink @fe80::1%eth0:22 hosts.txt:2"},
 		{name: "crlf", content: "h1 name=a\r\nh2\r\n",

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,7 +21,8 @@ var sshConfigErr = regexp.MustCompile(`^\((\d+), \d+\): (.*)$`)
 // Host line that is not a pattern (no '*', '?' or '!') is a host, with
 // HostName, User, Port, IdentityFile and ProxyJump as ssh itself would
 // resolve them for that alias, "Host *" defaults included. Jump hosts are
-// resolved through the same configuration, as ssh does.
+// resolved through the same configuration, as ssh does. Settings in Included
+// files apply, but only the Host lines of this file name hosts.
 func parseSSHConfig(b *builder, data []byte) (err error) {
 	defer func() {
 		// The parser reports some errors by panicking; it is fed untrusted input.
@@ -94,8 +94,8 @@ func hostAliases(b *builder, data []byte) ([]sshAlias, error) {
 
 func sshConfigHost(b *builder, cfg *ssh_config.Config, alias string, line int) (Host, error) {
 	h := Host{Name: alias}
-	fail := func(key string, err error) (Host, error) {
-		return h, b.errorf(line, "host %q: %s: %v", alias, key, err)
+	fail := func(err error) (Host, error) {
+		return h, b.errorf(line, "host %q: %v", alias, err)
 	}
 	get := func(key string) string {
 		v, _ := cfg.Get(alias, key)
@@ -103,11 +103,11 @@ func sshConfigHost(b *builder, cfg *ssh_config.Config, alias string, line int) (
 	}
 	hop, err := resolveHop(cfg, Hop{Address: alias})
 	if err != nil {
-		return fail("HostName", err)
+		return fail(err)
 	}
 	h.Address, h.User, h.Port = hop.Address, hop.User, hop.Port
 	if h.Jump, err = resolveJump(cfg, alias, 0); err != nil {
-		return fail("ProxyJump", err)
+		return fail(fmt.Errorf("ProxyJump: %w", err))
 	}
 	if h.Jump == nil && get("ProxyJump") == "" {
 		if pc := get("ProxyCommand"); pc != "" && !strings.EqualFold(pc, "none") {
@@ -125,7 +125,7 @@ func sshConfigHost(b *builder, cfg *ssh_config.Config, alias string, line int) (
 		}
 		id = expandPath(id, h.Address, h.User)
 		if err := checkIdentity(id); err != nil {
-			return fail("IdentityFile", err)
+			return fail(fmt.Errorf("IdentityFile: %w", err))
 		}
 		h.Identities = append(h.Identities, id)
 	}
@@ -144,12 +144,12 @@ func resolveHop(cfg *ssh_config.Config, hop Hop) (Hop, error) {
 		hop.Address = strings.ReplaceAll(strings.ReplaceAll(name, "%h", alias), "%%", "%")
 	}
 	if err := checkAddress(hop.Address); err != nil {
-		return hop, err
+		return hop, fmt.Errorf("HostName: %w", err)
 	}
 	if hop.User == "" {
 		if hop.User = get("User"); hop.User != "" {
 			if err := checkUser(hop.User); err != nil {
-				return hop, err
+				return hop, fmt.Errorf("User: %w", err)
 			}
 		}
 	}
@@ -157,7 +157,7 @@ func resolveHop(cfg *ssh_config.Config, hop Hop) (Hop, error) {
 		if p := get("Port"); p != "" {
 			port, err := parsePort(p)
 			if err != nil {
-				return hop, err
+				return hop, fmt.Errorf("Port: %w", err)
 			}
 			hop.Port = port
 		}
@@ -199,12 +199,10 @@ func resolveJump(cfg *ssh_config.Config, alias string, depth int) ([]Hop, error)
 	return chain, nil
 }
 
-// expandPath expands the leading ~ and the %d, %h, %r and %% tokens of an
-// IdentityFile, as ssh does; other tokens are left alone.
+// expandPath expands the %d, %h, %r and %% tokens of an IdentityFile, as
+// ssh does; other tokens are left alone. The leading ~ is expanded for all
+// formats by normalize.
 func expandPath(p, host, user string) string {
 	home, _ := os.UserHomeDir()
-	if home != "" && (p == "~" || strings.HasPrefix(p, "~/")) {
-		p = filepath.Join(home, p[1:])
-	}
 	return strings.NewReplacer("%%", "%", "%d", cmp.Or(home, "%d"), "%h", host, "%r", cmp.Or(user, "%r")).Replace(p)
 }

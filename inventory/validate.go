@@ -14,12 +14,15 @@ const DefaultPort = 22
 // Validate reports whether every field of h is safe to use: the address is
 // an IP address or a DNS name, user, name and groups are plain words, and no
 // value begins with '-', so none can be mistaken for an ssh option.
+// Port 0 stands for DefaultPort.
 func (h Host) Validate() error {
 	if err := checkAddress(h.Address); err != nil {
 		return err
 	}
-	if err := checkPort(h.Port); err != nil {
-		return err
+	if h.Port != 0 { // 0 is the default port
+		if err := checkPort(h.Port); err != nil {
+			return err
+		}
 	}
 	if h.User != "" {
 		if err := checkUser(h.User); err != nil {
@@ -61,7 +64,10 @@ func (h Hop) validate() error {
 			return err
 		}
 	}
-	return checkPort(h.Port)
+	if h.Port != 0 {
+		return checkPort(h.Port)
+	}
+	return nil
 }
 
 // checkAddress accepts an IP address (IPv6 with an optional plain zone) or a
@@ -124,7 +130,7 @@ func checkUser(s string) error {
 // inventory names; it excludes ',', '&', '!' and the wildcards of Limit
 // patterns.
 func checkName(s string) error {
-	if s == "" || len(s) > 255 || s[0] == '-' || !isWord(s, "._-@/+:%") {
+	if s == "" || len(s) > 255 || s[0] == '-' || !isWord(s, "._-@+:%") {
 		return fmt.Errorf("invalid name %q", s)
 	}
 	return nil

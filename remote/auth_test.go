@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 
+	"github.com/resetaudit/resetaudit/inventory"
 	"github.com/resetaudit/resetaudit/result"
 )
 
@@ -187,4 +188,17 @@ func addRaw(ring agent.Agent, pemBytes []byte) error {
 		return err
 	}
 	return ring.Add(agent.AddedKey{PrivateKey: k})
+}
+
+func TestTargetOf(t *testing.T) {
+	h := inventory.Host{
+		Name: "web-1", Address: "10.0.4.17", Port: 2222, User: "deploy",
+		Jump:       []inventory.Hop{{User: "j", Address: "bastion", Port: 22}},
+		Identities: []string{"/k"}, Groups: []string{"web"},
+	}
+	got := TargetOf(h)
+	if got.Name != "web-1" || got.Address != "10.0.4.17" || got.Port != 2222 || got.User != "deploy" ||
+		len(got.Jump) != 1 || got.Jump[0] != h.Jump[0] || len(got.Identities) != 1 || got.Identities[0] != "/k" {
+		t.Errorf("TargetOf = %+v", got)
+	}
 }

@@ -11,15 +11,9 @@ import (
 
 	"github.com/melbahja/goph"
 	"golang.org/x/crypto/ssh"
-)
 
-// RemoteCommand is the command a Client runs; the payload arrives on its
-// standard input. It runs the payload as root when the login is root or
-// sudo allows it without a password, and unprivileged otherwise.
-//
-// It mirrors facts.RemoteCommand, which did not exist when this package was
-// written; keep the two identical.
-const RemoteCommand = `if [ "$(id -u)" = 0 ]; then exec sh -s; elif sudo -n -l /bin/sh >/dev/null 2>&1; then exec sudo -n /bin/sh -s; else exec sh -s; fi`
+	"github.com/resetaudit/resetaudit/facts"
+)
 
 // maxStderr caps the standard error kept from the remote command.
 const maxStderr = 16 << 10
@@ -36,7 +30,7 @@ type Client struct {
 	closeErr  error
 }
 
-// Collect runs RemoteCommand in one session, without a terminal, with script
+// Collect runs facts.RemoteCommand in one session, without a terminal, with script
 // on its standard input, and returns at most limit bytes of its standard
 // output; truncated reports that there was more, in which case the session
 // was closed without reading the rest. When ctx ends first the whole
@@ -63,7 +57,7 @@ func (c *Client) Collect(ctx context.Context, script []byte, limit int64) (out [
 	stderr := &cappedBuffer{max: maxStderr}
 	sess.Stderr = stderr
 	sess.Stdin = bytes.NewReader(script)
-	if err := sess.Start(RemoteCommand); err != nil {
+	if err := sess.Start(facts.RemoteCommand); err != nil {
 		if ctx.Err() != nil {
 			return nil, false, fmt.Errorf("start remote command: %w", ctx.Err())
 		}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/resetaudit/resetaudit/facts"
 	"github.com/resetaudit/resetaudit/result"
 )
 
@@ -34,14 +35,17 @@ func writeUntilStop(first string, tick time.Duration) sessionFunc {
 		if _, err := io.WriteString(ch, first); err != nil {
 			return
 		}
+		if tick == 0 {
+			<-stop
+			return
+		}
+		t := time.NewTicker(tick)
+		defer t.Stop()
 		for {
 			select {
 			case <-stop:
 				return
-			case <-time.After(tick):
-				if tick == 0 {
-					continue
-				}
+			case <-t.C:
 				if _, err := ch.Write([]byte{'.'}); err != nil {
 					return
 				}
@@ -113,7 +117,7 @@ func TestCollect(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			out, truncated, err := c.Collect(ctx, script, tt.limit)
-			if el := time.Since(start); el > tt.deadline+500*time.Millisecond {
+			if el := time.Since(start); el > tt.deadline+time.Second {
 				t.Errorf("Collect took %v, deadline %v", el, tt.deadline)
 			}
 			switch {
@@ -139,7 +143,7 @@ func TestCollect(t *testing.T) {
 			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			if len(s.commands) != 1 || s.commands[0] != RemoteCommand {
+			if len(s.commands) != 1 || s.commands[0] != facts.RemoteCommand {
 				t.Errorf("commands %q", s.commands)
 			}
 			if s.ptys != 0 {

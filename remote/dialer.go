@@ -34,6 +34,14 @@ type Target struct {
 	Identities []string
 }
 
+// TargetOf returns the Target for an inventory host.
+func TargetOf(h inventory.Host) Target {
+	return Target{
+		Name: h.Name, Address: h.Address, Port: h.Port, User: h.User,
+		Jump: h.Jump, Identities: h.Identities,
+	}
+}
+
 // Config is what all connections of a run share.
 type Config struct {
 	// KnownHosts is the known_hosts file; "" means ~/.ssh/known_hosts.
@@ -97,8 +105,8 @@ func NewDialer(cfg Config) (*Dialer, error) {
 }
 
 // Close closes the shared bastion connections and the agent connection.
-// Clients already returned keep working until their own Close only when
-// they do not go through a bastion.
+// Clients reached through a bastion stop working; direct ones are not
+// affected.
 func (d *Dialer) Close() error {
 	d.bastions.close()
 	return d.keys.close()
@@ -108,6 +116,13 @@ func (d *Dialer) Close() error {
 // deadline bounds everything: TCP connect, banner, key exchange and
 // authentication. A Client is returned only when the probe's symptom is
 // "ok"; it is not bound to ctx afterwards.
+//
+// A connection that ends after the key exchange but before authentication
+// completes (sshd's LoginGraceTime, a slow reverse DNS lookup) has no symptom
+// of its own: it is reported as reset_during_kex with a Detail that says
+// "during authentication". Behind a bastion, a failure of the bastion is the
+// target's probe, with Detail naming the bastion; a bastion that failed is
+// not redialed for a few seconds, so the targets behind it fail at once.
 func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, result.Probe) {
 	start := time.Now()
 	c, p := d.dial(ctx, t)
@@ -139,7 +154,9 @@ func (d *Dialer) dial(ctx context.Context, t Target) (*Client, result.Probe) {
 		var nd net.Dialer
 		c, err := nd.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			return nil, classifyConnect(ctx, err)
+			p := classifyConnect(ctx, err)
+			p.SourceAddress = routeSource(addr)
+			return nil, p
 		}
 		conn, source = c, c.LocalAddr()
 	}
@@ -228,9 +245,34 @@ func portOr22(p int) int {
 	return p
 }
 
+// routeSource returns the local IP the kernel would use to reach addr, for
+// probes of connections that failed before having a local address: a refusal
+// is often aimed at that address (a fail2ban ban, a firewall rule). It
+// connects a UDP socket, which sends nothing. Names are not resolved again:
+// that could outlast the deadline.
+func routeSource(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) == nil {
+		return ""
+	}
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	return sourceIP(c.LocalAddr())
+}
+
 func sourceIP(a net.Addr) string {
-	if t, ok := a.(*net.TCPAddr); ok && t != nil {
-		return t.IP.String()
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		if a != nil {
+			return a.IP.String()
+		}
+	case *net.UDPAddr:
+		if a != nil {
+			return a.IP.String()
+		}
 	}
 	return ""
 }

@@ -120,7 +120,9 @@ func (p *bastionPool) dial(ctx context.Context, d *Dialer, b *bastion, h invento
 		var nd net.Dialer
 		c, err := nd.DialContext(ctx, "tcp", addr)
 		if err != nil {
-			p.fail(ctx, b, classifyConnect(ctx, err))
+			pr := classifyConnect(ctx, err)
+			pr.SourceAddress = routeSource(addr)
+			p.fail(ctx, b, pr)
 			return
 		}
 		conn, b.source = c, c.LocalAddr()
@@ -134,6 +136,7 @@ func (p *bastionPool) dial(ctx context.Context, d *Dialer, b *bastion, h invento
 	}
 	sc, pr := d.handshake(ctx, conn, addr, d.userFor(h.User), nil)
 	if sc == nil {
+		pr.SourceAddress = sourceIP(b.source)
 		p.fail(ctx, b, pr)
 		return
 	}

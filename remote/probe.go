@@ -55,7 +55,7 @@ func classifyConnect(ctx context.Context, err error) result.Probe {
 	case errors.As(err, &dnsErr):
 		return probe(result.SymptomConnectTimeout, "cannot resolve %s: %s", dnsErr.Name, dnsErr.Err)
 	case timedOut(ctx, err):
-		return probe(result.SymptomConnectTimeout, "no TCP connection: %s", deadlineText(ctx))
+		return probe(result.SymptomConnectTimeout, "no TCP connection (%s)", deadlineText(ctx))
 	}
 	return probe(result.SymptomConnectTimeout, "connect: %v", err)
 }
@@ -72,7 +72,7 @@ func classifyBanner(ctx context.Context, err error, br bannerResult) result.Prob
 	case errors.Is(err, errNoBanner):
 		return probe(result.SymptomClosedBeforeBanner, "no SSH version line in the first %d bytes%s", maxPreBanner, said)
 	case timedOut(ctx, err):
-		return probe(result.SymptomBannerTimeout, "TCP connected, no SSH banner before the %s%s", deadlineText(ctx), said)
+		return probe(result.SymptomBannerTimeout, "TCP connected, but no SSH banner arrived (%s)%s", deadlineText(ctx), said)
 	case errors.Is(err, io.EOF):
 		return probe(result.SymptomClosedBeforeBanner, "connection closed before the SSH banner%s", said)
 	}
@@ -126,7 +126,7 @@ func classifyChannelOpen(ctx context.Context, err error, bastion string) result.
 	case errors.As(err, &oce):
 		return probe(result.SymptomConnectTimeout, "via %s: %s (%s)", bastion, oce.Message, oce.Reason)
 	case timedOut(ctx, err):
-		return probe(result.SymptomConnectTimeout, "via %s: no connection: %s", bastion, deadlineText(ctx))
+		return probe(result.SymptomConnectTimeout, "via %s: no connection (%s)", bastion, deadlineText(ctx))
 	}
 	return probe(result.SymptomConnectTimeout, "via %s: %v", bastion, err)
 }

@@ -31,7 +31,9 @@ func dialFor(t *testing.T, cfg Config, tg Target, deadline time.Duration) (*Clie
 	defer cancel()
 	start := time.Now()
 	c, p := d.Dial(ctx, tg)
-	if el := time.Since(start); el > deadline+500*time.Millisecond {
+	// The margin absorbs scheduling delays on a loaded machine; a missed
+	// deadline would be a hang, far longer than that.
+	if el := time.Since(start); el > deadline+time.Second {
 		t.Errorf("Dial took %v, deadline %v", el, deadline)
 	}
 	if (c != nil) != (p.Symptom == result.SymptomOK) {
@@ -135,10 +137,7 @@ func TestProbeBeforeHandshake(t *testing.T) {
 			if p.Banner != tt.wantBanner {
 				t.Errorf("banner %q, want %q", p.Banner, tt.wantBanner)
 			}
-			// A reset may arrive while connect is still returning, before there
-			// is a local address to report.
-			connected := tt.want != result.SymptomRefused && tt.want != result.SymptomResetBeforeBanner
-			if connected && p.SourceAddress != "127.0.0.1" {
+			if p.SourceAddress != "127.0.0.1" {
 				t.Errorf("source address %q", p.SourceAddress)
 			}
 		})

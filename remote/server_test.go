@@ -26,7 +26,7 @@ type testKey struct {
 	path   string
 }
 
-func newTestKey(t *testing.T) testKey {
+func newTestKey(t testing.TB) testKey {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -47,7 +47,7 @@ func newTestKey(t *testing.T) testKey {
 	return testKey{signer: s, path: path}
 }
 
-func newHostSigner(t *testing.T, kind string) ssh.Signer {
+func newHostSigner(t testing.TB, kind string) ssh.Signer {
 	t.Helper()
 	var key any
 	switch kind {
@@ -99,12 +99,12 @@ type serverOptions struct {
 	listen     string // address to listen on; "" means a random loopback port
 }
 
-func newTestServerAt(t *testing.T, addr string, o serverOptions) *testServer {
+func newTestServerAt(t testing.TB, addr string, o serverOptions) *testServer {
 	o.listen = addr
 	return newTestServer(t, o)
 }
 
-func newTestServer(t *testing.T, o serverOptions) *testServer {
+func newTestServer(t testing.TB, o serverOptions) *testServer {
 	t.Helper()
 	if o.hostKeys == nil {
 		o.hostKeys = []ssh.Signer{newHostSigner(t, "ed25519")}
@@ -320,7 +320,7 @@ func exitStatus(ch ssh.Channel, code uint32) {
 
 // rawListener accepts connections on 127.0.0.1 and hands each to fn; fn
 // must return when stop is closed or the connection fails.
-func rawListener(t *testing.T, fn func(c net.Conn, stop <-chan struct{})) (string, int) {
+func rawListener(t testing.TB, fn func(c net.Conn, stop <-chan struct{})) (string, int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -363,7 +363,7 @@ func rawListener(t *testing.T, fn func(c net.Conn, stop <-chan struct{})) (strin
 }
 
 // closedPort returns a loopback port that nothing listens on.
-func closedPort(t *testing.T) int {
+func closedPort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -374,7 +374,7 @@ func closedPort(t *testing.T) int {
 	return p
 }
 
-func writeFile(t *testing.T, content string) string {
+func writeFile(t testing.TB, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {

@@ -14,7 +14,8 @@ const (
 
 // Diff compares cur with the baseline report base and records the result in
 // cur: every finding becomes new or persisting (findings match by
-// Finding.Key, hosts by name, address and port), each host's Resolved lists
+// Finding.Key, hosts by name, address and port, or else by a name that is
+// unique in both reports, so a renumbered host keeps its history), each host's Resolved lists
 // the baseline findings it no longer has, and hosts get Change "new" when the
 // baseline lacks them or "newly_unreachable" when the baseline collected them
 // and they cannot be reached now. cur.Summary is recomputed. cur.Baseline is
@@ -28,11 +29,17 @@ func Diff(cur, base *result.Report) {
 	for i := range base.Hosts {
 		old[keyOf(&base.Hosts[i])] = &base.Hosts[i]
 	}
+	oldByName := uniqueNames(base)
+	curByName := uniqueNames(cur)
 	for i := range cur.Hosts {
 		h := &cur.Hosts[i]
 		h.Resolved = nil
 		h.Change = ""
 		b, ok := old[keyOf(h)]
+		if !ok && curByName[h.Name] != nil {
+			b = oldByName[h.Name]
+			ok = b != nil
+		}
 		if !ok {
 			h.Change = ChangeHostNew
 			for j := range h.Findings {
@@ -70,4 +77,21 @@ func Diff(cur, base *result.Report) {
 		cur.Baseline = base.FinishedAt.UTC().Format(time.RFC3339)
 	}
 	cur.Summarize()
+}
+
+// uniqueNames maps each host name that occurs once in r to its host.
+func uniqueNames(r *result.Report) map[string]*result.Host {
+	m := make(map[string]*result.Host, len(r.Hosts))
+	seen := make(map[string]int, len(r.Hosts))
+	for i := range r.Hosts {
+		h := &r.Hosts[i]
+		seen[h.Name]++
+		m[h.Name] = h
+	}
+	for name, n := range seen {
+		if n > 1 {
+			delete(m, name)
+		}
+	}
+	return m
 }

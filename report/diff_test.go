@@ -81,8 +81,22 @@ func TestDiffMatchesHostsByNameAddressPort(t *testing.T) {
 	cur := &result.Report{Hosts: []result.Host{host("a", true, "ok", f(result.CauseIdleTimeout, result.Medium, ""))}}
 	cur.Hosts[0].Port = 2222
 	Diff(cur, base)
-	if cur.Hosts[0].Change != ChangeHostNew || cur.Hosts[0].Findings[0].Change != result.ChangeNew {
-		t.Errorf("host on another port matched the baseline: %+v", cur.Hosts[0])
+	if cur.Hosts[0].Change != "" || cur.Hosts[0].Findings[0].Change != result.ChangePersisting {
+		t.Errorf("a uniquely named host that moved to another port lost its history: %+v", cur.Hosts[0])
+	}
+
+	// Two hosts of one name: only name, address and port identify them.
+	base = &result.Report{Hosts: []result.Host{host("a", true, "ok", f(result.CauseIdleTimeout, result.Medium, ""))}}
+	cur = &result.Report{Hosts: []result.Host{
+		host("a", true, "ok", f(result.CauseIdleTimeout, result.Medium, "")),
+		host("a", true, "ok", f(result.CauseIdleTimeout, result.Medium, "")),
+	}}
+	cur.Hosts[0].Port, cur.Hosts[1].Port = 2222, 2223
+	Diff(cur, base)
+	for _, h := range cur.Hosts {
+		if h.Change != ChangeHostNew || h.Findings[0].Change != result.ChangeNew {
+			t.Errorf("ambiguous name matched the baseline: %+v", h)
+		}
 	}
 }
 

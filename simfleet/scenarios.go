@@ -81,6 +81,19 @@ func appendLines(r recording, section string, lines ...string) {
 	})
 }
 
+// replaceLine replaces the lines of a section that end with suffix.
+func replaceLine(r recording, section, suffix, line string) {
+	r.edit(section, func(b string) string {
+		lines := strings.Split(b, "\n")
+		for i, l := range lines {
+			if strings.HasSuffix(l, suffix) {
+				lines[i] = line
+			}
+		}
+		return strings.Join(lines, "\n")
+	})
+}
+
 func setConfig(r recording, key, value string) {
 	re := regexp.MustCompile(`(?m)^` + key + ` .*$`)
 	r.edit("sshd_T", func(b string) string {
@@ -136,7 +149,7 @@ func Scenarios() []*Scenario {
 		}},
 		{Name: "hpc-1", Group: "hpc", Expect: "mtu_blackhole", patch: func(r recording, now time.Time) {
 			r.edit("ip_link", func(b string) string {
-				return regexp.MustCompile(`(eth0|ens[0-9]+|veth\S*): (<[^>]*>) mtu [0-9]+`).ReplaceAllString(b, "$1: $2 mtu 9001")
+				return regexp.MustCompile(`(eth0\S*|ens[0-9]+\S*): (<[^>]*>) mtu [0-9]+`).ReplaceAllString(b, "$1: $2 mtu 9001")
 			})
 			setSysctl(r, "/proc/sys/net/ipv4/tcp_mtu_probing", "0")
 		}},
@@ -151,8 +164,8 @@ func Scenarios() []*Scenario {
 		}},
 		{Name: "legacy-1", Group: "legacy", Behaviour: LegacyKex, Expect: "algorithm_mismatch"},
 		{Name: "log-1", Group: "logging", Expect: "disk_full", patch: func(r recording, now time.Time) {
-			appendLines(r, "df", "/dev/vdb1             2031440  2031440         0     100% /var/log")
-			appendLines(r, "df_inodes", "/dev/vdb1              131072    1204   129868      1% /var/log")
+			replaceLine(r, "df", " /var/log", "/dev/vdb1             2031440  2031440         0     100% /var/log")
+			replaceLine(r, "df_inodes", " /var/log", "/dev/vdb1              131072    1204   129868      1% /var/log")
 			appendLines(r, "logs", syslog(now.Add(-3*time.Hour), "log-1", "rsyslogd", 402, "file '/var/log/auth.log': write error: No space left on device"))
 		}},
 		{Name: "batch-1", Group: "batch", Expect: "resource_exhaustion", patch: func(r recording, now time.Time) {

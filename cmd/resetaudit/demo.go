@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/resetaudit/resetaudit/audit"
+	"github.com/resetaudit/resetaudit/inventory"
 	"github.com/resetaudit/resetaudit/remote"
 	"github.com/resetaudit/resetaudit/simfleet"
 )
@@ -23,8 +24,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 	if err := fs.Set("timeout", "3s"); err != nil {
 		return 2, err
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2, flagErr(err)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return 2, err
 	}
 	if fs.NArg() > 0 {
 		return 2, usageErr("demo: unexpected argument %q", fs.Arg(0))
@@ -44,10 +45,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		return 2, err
 	}
 	defer fleet.Close()
-	fleetHosts, err := selectHosts(fleet.Hosts, "", f.shardI, f.shardN)
-	if err != nil {
-		return 2, err
-	}
+	fleetHosts := shardByName(fleet.Hosts, f.shardI, f.shardN)
 	dialer, err := remote.NewDialer(remote.Config{
 		KnownHosts: fleet.KnownHosts,
 		Identities: []string{fleet.Identity},
@@ -64,4 +62,23 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int,
 		ClientIPs:   f.parsedClients,
 		Version:     version,
 	}, &f.out, stdout, stderr)
+}
+
+// shardByName shards the simulated fleet on host names alone: the hosts'
+// loopback ports change from run to run, their names do not.
+func shardByName(hosts []inventory.Host, i, n int) []inventory.Host {
+	if n == 0 {
+		return hosts
+	}
+	byName := make(map[string]inventory.Host, len(hosts))
+	names := make([]inventory.Host, len(hosts))
+	for k, h := range hosts {
+		byName[h.Name] = h
+		names[k] = inventory.Host{Name: h.Name, Address: h.Name}
+	}
+	var out []inventory.Host
+	for _, h := range inventory.Shard(names, i, n) {
+		out = append(out, byName[h.Name])
+	}
+	return out
 }

@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	ctx, stop := interruptContext(stderr)
+	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
 
 	var err error
@@ -65,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
-		fmt.Fprintf(stderr, "resetaudit: unknown command %q\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "resetaudit: unknown command %q (run 'resetaudit help')\n", args[0])
 		return 2
 	}
 	if err != nil {
@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // interruptContext is cancelled by the first SIGINT or SIGTERM, so the sweep
 // stops and still writes its reports; a second signal exits at once.
-func interruptContext(stderr io.Writer) (context.Context, func()) {
+func interruptContext(stderr io.Writer, exit func(int)) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -95,7 +95,7 @@ func interruptContext(stderr io.Writer) (context.Context, func()) {
 		fmt.Fprintln(stderr, "resetaudit: interrupted: finishing reports (press again to exit now)")
 		cancel()
 		<-ch
-		os.Exit(130)
+		exit(130)
 	}()
 	return ctx, func() {
 		signal.Stop(ch)

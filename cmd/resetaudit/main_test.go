@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,20 +170,32 @@ func TestInterruptWritesReports(t *testing.T) {
 		t.Error("no host marked not_run")
 	}
 
-	// A second signal exits at once with 130.
-	cmd = exec.Command(bin, "demo", "--hosts", "50", "--latency", "10s", "--timeout", "30s", "--quiet")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+}
+
+// TestSecondSignalExits checks that a second signal exits at once with 130,
+// while the first only cancels the sweep.
+func TestSecondSignalExits(t *testing.T) {
+	exited := make(chan int, 1)
+	ctx, stop := interruptContext(io.Discard, func(code int) { exited <- code })
+	defer stop()
+	syscall.Kill(os.Getpid(), syscall.SIGINT)
+	select {
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+		t.Fatal("first SIGINT did not cancel the sweep")
 	}
-	time.Sleep(time.Second)
-	cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(50 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-		// Finishing cleanly within 50 ms is also acceptable.
-		if err != nil {
-			t.Errorf("after two signals: %v, want exit 130", err)
+	select {
+	case code := <-exited:
+		t.Fatalf("first signal exited with %d", code)
+	case <-time.After(100 * time.Millisecond):
+	}
+	syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-exited:
+		if code != 130 {
+			t.Errorf("second signal: exit %d, want 130", code)
 		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("second signal did not exit")
 	}
 }

@@ -15,8 +15,8 @@ func mergeCmd(_ context.Context, args []string, stdout, stderr io.Writer) (int, 
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2, flagErr(err)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return 2, err
 	}
 	if err := o.validate(); err != nil {
 		return 2, err
@@ -50,6 +50,7 @@ func mergeCmd(_ context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return 2, err
 	}
 	if baseline != nil {
+		merged.Baseline = baseline.Baseline
 		report.Diff(merged, baseline)
 	}
 	return emit(merged, &o, state, stdout, stderr)

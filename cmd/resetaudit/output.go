@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"github.com/resetaudit/resetaudit/result"
 )
 
-var flagHelp = flag.ErrHelp
-
 // runAudit runs the sweep and writes every requested output.
 func runAudit(ctx context.Context, hosts []inventory.Host, opts audit.Options, o *outputFlags, stdout, stderr io.Writer) (int, error) {
 	var state *report.StateDir
@@ -24,6 +21,9 @@ func runAudit(ctx context.Context, hosts []inventory.Host, opts audit.Options, o
 	if o.stateDir != "" {
 		if state, err = report.OpenStateDir(o.stateDir, o.keep); err != nil {
 			return 2, usageErr("--state-dir: %v", err)
+		}
+		for _, w := range state.Warnings {
+			fmt.Fprintf(stderr, "resetaudit: warning: %s\n", w)
 		}
 	}
 	if baseline, err = loadBaseline(o, state); err != nil {
@@ -37,6 +37,7 @@ func runAudit(ctx context.Context, hosts []inventory.Host, opts audit.Options, o
 	}
 	rep := audit.Run(ctx, hosts, opts)
 	if baseline != nil {
+		rep.Baseline = baseline.Baseline
 		report.Diff(rep, baseline)
 	}
 	return emit(rep, o, state, stdout, stderr)
@@ -65,6 +66,7 @@ func loadBaseline(o *outputFlags, state *report.StateDir) (*result.Report, error
 	if err != nil {
 		return nil, usageErr("--baseline: %v", err)
 	}
+	b.Baseline = path // carried to the new report by Diff's caller
 	return b, nil
 }
 

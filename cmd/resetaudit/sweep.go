@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +20,8 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	var f sweepFlags
 	fs := newSweepFlagSet("sweep", &f, stderr)
 	f.registerSweep(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2, flagErr(err)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return 2, err
 	}
 	if fs.NArg() > 0 {
 		return 2, usageErr("sweep: unexpected argument %q", fs.Arg(0))
@@ -119,10 +120,19 @@ func selectHosts(hosts []inventory.Host, limit string, i, n int) ([]inventory.Ho
 	return hosts, nil
 }
 
-// flagErr turns a flag package error into exit status 2; -h is not an error.
-func flagErr(err error) error {
-	if errors.Is(err, flagHelp) {
-		return &exitError{code: 0, err: err}
+// parseFlags parses args, printing the flag list only when asked with -h:
+// a mistake gets a one-line error.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "Usage of resetaudit %s:\n", fs.Name())
+		fs.PrintDefaults()
+		return &exitError{code: 0, err: errors.New("help requested")}
 	}
-	return &exitError{code: 2, err: err}
+	if err != nil {
+		return usageErr("%s: %v (run 'resetaudit %s -h' for the flags)", fs.Name(), err, fs.Name())
+	}
+	return nil
 }
