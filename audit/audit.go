@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/crypto/ssh"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/resetaudit/resetaudit/cloud"
@@ -177,18 +178,21 @@ func collectHost(parent context.Context, h inventory.Host, o Options) (result.Pr
 	out, truncated, err := client.Collect(ctx, script, o.OutputCap)
 	probe.OutputBytes = int64(len(out))
 	f, perr := facts.Parse(out, nonce)
+	var exit *ssh.ExitError
 	switch {
-	case err != nil && errors.Is(err, context.DeadlineExceeded) || err != nil && ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		probe.Symptom = result.SymptomCollectTimeout
 		probe.Detail = fmt.Sprintf("payload did not finish within %s (%d bytes received)", o.Timeout, len(out))
-	case err != nil:
+	case err != nil && !errors.As(err, &exit) && !truncated:
 		probe.Symptom = result.SymptomCollectFailed
 		probe.Detail = "payload: " + err.Error()
 	case perr != nil:
 		probe.Symptom = result.SymptomCollectFailed
 		probe.Detail = "payload output: " + perr.Error()
-	}
-	if truncated && probe.Symptom == result.SymptomOK {
+		if err != nil {
+			probe.Detail += " (" + err.Error() + ")"
+		}
+	case truncated:
 		probe.Detail = fmt.Sprintf("output capped at %d bytes", o.OutputCap)
 	}
 	probe.DurationMS = time.Since(start).Milliseconds()

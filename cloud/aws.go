@@ -25,7 +25,8 @@ type AWSOptions struct {
 	// Endpoint overrides the EC2 endpoint. Without it the SDK honours
 	// AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL.
 	Endpoint string
-	// HTTPClient is used for every request when set.
+	// HTTPClient is used for every request when set. With AWS_CA_BUNDLE
+	// set, the SDK accepts only its own *awshttp.BuildableClient here.
 	HTTPClient *http.Client
 	// MaxAttempts and MaxBackoff tune the SDK's standard retryer (0 = the
 	// SDK's defaults: 3 attempts, 20s maximum backoff).

@@ -107,52 +107,77 @@ func (e *env) ssh(ctx context.Context, from string, h labHost, limit time.Durati
 		stalled: errors.Is(ctx.Err(), context.DeadlineExceeded), took: time.Since(start)}
 }
 
+// faultView is what one host showed: the client's view and the inside check.
+type faultView struct {
+	client, inside sshResult
+	check          *insideCheck
+}
+
+// observe looks at every host at once: most faults take a timeout to show,
+// and t.Parallel would run only GOMAXPROCS of them at a time.
+func (e *env) observe() []faultView {
+	views := make([]faultView, len(e.hosts))
+	var wg sync.WaitGroup
+	for i, h := range e.hosts {
+		wg.Go(func() {
+			limit := 25 * time.Second
+			if h.ClientSees == "kex_stall" {
+				limit = 8 * time.Second
+			}
+			v := faultView{client: e.ssh(context.Background(), clientIP, h, limit, "true")}
+			if c, ok := insideChecks[h.Name]; ok {
+				v.check = &c
+				v.inside = e.ssh(context.Background(), auditorIP, h, 20*time.Second, c.cmd, insideOpts[h.Name]...)
+			}
+			views[i] = v
+		})
+	}
+	wg.Wait()
+	return views
+}
+
 // TestLabFaultsAreReal shows each fault with the real OpenSSH client from the
 // end user's address, and on the host itself where the auditor can log in.
 func TestLabFaultsAreReal(t *testing.T) {
 	lab.require(t)
-	var (
-		mu   sync.Mutex
-		rows []string
-	)
-	t.Run("hosts", func(t *testing.T) {
-		for _, h := range lab.hosts {
-			t.Run(h.Name, func(t *testing.T) {
-				t.Parallel()
-				want, ok := clientSees[h.ClientSees]
-				if !ok {
-					t.Fatalf("hosts.tsv: unknown client_sees %q", h.ClientSees)
-				}
-				limit := 25 * time.Second
-				if h.ClientSees == "kex_stall" {
-					limit = 8 * time.Second
-				}
-				r := lab.ssh(context.Background(), clientIP, h, limit, "true")
-				if !want(r) {
-					t.Errorf("from %s: want %s, got %s (after %v)\nstderr: %s", clientIP, h.ClientSees, r.summary(), r.took.Round(time.Millisecond), r.stderr)
-				}
-				inside := "-"
-				if c, ok := insideChecks[h.Name]; ok {
-					in := lab.ssh(context.Background(), auditorIP, h, 20*time.Second, c.cmd, insideOpts[h.Name]...)
-					switch {
-					case in.err != nil:
-						t.Errorf("on the host (%s): %s\nstderr: %s", c.cmd, in.summary(), in.stderr)
-						inside = "FAILED"
-					case !strings.Contains(in.stdout, c.want):
-						t.Errorf("on the host (%s): want %q in the output, got %q", c.cmd, c.want, in.stdout)
-						inside = "FAILED"
-					default:
-						inside = "ok"
-					}
-				}
-				mu.Lock()
-				rows = append(rows, fmt.Sprintf("%-14s %-17s %-8s %-6s %s", h.Name, h.ClientSees, r.took.Round(100*time.Millisecond), inside, r.summary()))
-				mu.Unlock()
-			})
-		}
-	})
+	start := time.Now()
+	views := lab.observe()
+	t.Logf("observed %d hosts in %v", len(views), time.Since(start).Round(time.Millisecond))
+
+	rows := make([]string, 0, len(lab.hosts))
+	for i, h := range lab.hosts {
+		v := views[i]
+		inside := "-"
+		t.Run(h.Name, func(t *testing.T) {
+			want, ok := clientSees[h.ClientSees]
+			if !ok {
+				t.Fatalf("hosts.tsv: unknown client_sees %q", h.ClientSees)
+			}
+			r := v.client
+			if !want(r) {
+				t.Errorf("from %s: want %s, got %s (after %v)\nstderr: %s",
+					clientIP, h.ClientSees, r.summary(), r.took.Round(time.Millisecond), r.stderr)
+			}
+			if v.check == nil {
+				return
+			}
+			in := v.inside
+			switch {
+			case in.err != nil:
+				t.Errorf("on the host (%s): %s\nstderr: %s", v.check.cmd, in.summary(), in.stderr)
+				inside = "FAILED"
+			case !strings.Contains(in.stdout, v.check.want):
+				t.Errorf("on the host (%s): want %q in the output, got %q", v.check.cmd, v.check.want, in.stdout)
+				inside = "FAILED"
+			default:
+				inside = "ok"
+			}
+		})
+		rows = append(rows, fmt.Sprintf("%-14s %-17s %-8s %-6s %s", h.Name, h.ClientSees,
+			v.client.took.Round(100*time.Millisecond), inside, v.client.summary()))
+	}
 	t.Logf("what the OpenSSH client sees from %s:\n%-14s %-17s %-8s %-6s %s\n%s", clientIP,
-		"host", "expected", "took", "inside", "got", strings.Join(sortedRows(rows), "\n"))
+		"host", "expected", "took", "inside", "got", strings.Join(rows, "\n"))
 }
 
 // report is the part of the JSON report (CONTRACT.md) that the test reads.
@@ -318,29 +343,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// sortedRows orders table rows as hosts.tsv does.
-func sortedRows(rows []string) []string {
-	order := make(map[string]int, len(lab.hosts))
-	for i, h := range lab.hosts {
-		order[h.Name] = i
-	}
-	out := make([]string, len(lab.hosts))
-	var extra []string
-	for _, r := range rows {
-		name, _, _ := strings.Cut(r, " ")
-		if i, ok := order[name]; ok && out[i] == "" {
-			out[i] = r
-		} else {
-			extra = append(extra, r)
-		}
-	}
-	res := extra[:0:0]
-	for _, r := range out {
-		if r != "" {
-			res = append(res, r)
-		}
-	}
-	return append(res, extra...)
 }

@@ -29,6 +29,8 @@ type Options struct {
 	Latency time.Duration
 	// Dir holds the generated key and known_hosts; a temporary one when "".
 	Dir string
+	// Scenarios replaces the demo's scenarios, e.g. with Hostile().
+	Scenarios []*Scenario
 }
 
 // Fleet is a running simulated fleet.
@@ -51,8 +53,11 @@ const ClientIP = "203.0.113.7"
 
 // Start starts o.Hosts simulated hosts on loopback.
 func Start(ctx context.Context, o Options) (*Fleet, error) {
+	if o.Scenarios == nil {
+		o.Scenarios = Scenarios()
+	}
 	if o.Hosts <= 0 {
-		o.Hosts = len(Scenarios())
+		o.Hosts = len(o.Scenarios)
 	}
 	f := &Fleet{dir: o.Dir, ClientIP: ClientIP}
 	if f.dir == "" {
@@ -98,7 +103,7 @@ func (f *Fleet) start(ctx context.Context, o Options) error {
 		return nil, fmt.Errorf("denied")
 	}
 
-	scen := Scenarios()
+	scen := o.Scenarios
 	var known strings.Builder
 	var refused []*server
 	for i := 0; i < o.Hosts; i++ {
@@ -109,6 +114,9 @@ func (f *Fleet) start(ctx context.Context, o Options) error {
 		}
 		s := &server{ln: ln, behaviour: sc.Behaviour, latency: o.Latency, conns: map[net.Conn]struct{}{}}
 		cfg := &ssh.ServerConfig{PublicKeyCallback: accept, ServerVersion: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"}
+		if sc.Banner != "" {
+			cfg.ServerVersion = sc.Banner
+		}
 		key := hostKey
 		switch sc.Behaviour {
 		case WrongHostKey:

@@ -26,6 +26,8 @@ type Scenario struct {
 	// Expect is the cause a correct audit names first ("" for none).
 	Expect string
 	User   string
+	// Banner replaces the server's identification string.
+	Banner string
 	patch  func(r recording, now time.Time)
 
 	once   sync.Once

@@ -28,6 +28,9 @@ const (
 	WrongHostKey                  // a host key other than the recorded one
 	DenyAuth                      // refuses every key
 	StallKex                      // sends a banner, then nothing (MTU black hole)
+	Drip                          // answers the payload a byte at a time
+	NeverClose                    // answers the payload, then never closes the channel
+	Flood                         // answers with endless output
 )
 
 // server is one simulated host.
@@ -168,7 +171,20 @@ func (s *server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 				return
 			}
 		}
-		if _, err := io.Copy(ch, bytes.NewReader(s.payload(string(m[1])))); err != nil && !errors.Is(err, io.EOF) {
+		out := s.payload(string(m[1]))
+		switch s.behaviour {
+		case Drip:
+			drip(ctx, ch, out)
+			return
+		case Flood:
+			flood(ch, out)
+			return
+		}
+		if _, err := io.Copy(ch, bytes.NewReader(out)); err != nil && !errors.Is(err, io.EOF) {
+			return
+		}
+		if s.behaviour == NeverClose {
+			<-ctx.Done()
 			return
 		}
 		sendExit(ch, 0)
@@ -179,4 +195,39 @@ func (s *server) session(ctx context.Context, ch ssh.Channel, reqs <-chan *ssh.R
 func sendExit(ch ssh.Channel, code uint32) {
 	b := ssh.Marshal(struct{ Status uint32 }{code})
 	ch.SendRequest("exit-status", false, b)
+}
+
+// drip writes out a byte every 100 ms until the client goes away.
+func drip(ctx context.Context, ch ssh.Channel, out []byte) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for _, b := range out {
+		if _, err := ch.Write([]byte{b}); err != nil {
+			return
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// flood writes the payload's first section, then a section that never ends,
+// until the client stops reading.
+func flood(ch ssh.Channel, out []byte) {
+	if i := bytes.Index(out, []byte("\n<<RA:")); i > 0 {
+		if j := bytes.IndexByte(out[i+1:], '\n'); j > 0 {
+			out = out[:i+1+j+1] // the meta section with its END marker
+		}
+	}
+	if _, err := ch.Write(out); err != nil {
+		return
+	}
+	chunk := bytes.Repeat([]byte("Nov 25 10:00:00 flood sshd[1]: Failed password for root from 192.0.2.9 port 22 ssh2\n"), 400)
+	for {
+		if _, err := ch.Write(chunk); err != nil {
+			return
+		}
+	}
 }
