@@ -116,6 +116,15 @@ func (d *diag) probe() {
 		if d.confirm(result.CauseFirewallNoEstablished, "*") {
 			return
 		}
+		if p.DataUnacked {
+			add(result.CauseFirewallNoEstablished, result.Critical,
+				"The TCP handshake completes, then every later packet is dropped: a default-drop firewall without an ESTABLISHED,RELATED accept (likely)",
+				"iptables -S INPUT; nft list ruleset   # on the host's console: policy DROP, and no 'ct state established,related accept'?",
+				"iptables -I INPUT 1 -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT   # then persist it (iptables-save, nft list ruleset > /etc/nftables.conf)",
+				"nft insert rule inet filter input ct state established,related accept   # the nftables equivalent",
+				"firewall-cmd --list-all   # firewalld: make sure the zone's target and the ssh service are right")
+			return
+		}
 		add(result.CauseBannerTimeout, result.High, "TCP connected but sshd sent no banner in time",
 			fmt.Sprintf("nc -v %s %d   # a banner 'SSH-2.0-…' should arrive at once", d.host(), d.port),
 			"iptables -L INPUT -n -v | head   # default DROP without an ESTABLISHED,RELATED accept stalls here",
@@ -154,6 +163,10 @@ func (d *diag) probe() {
 			"or re-run with --accept-new-hostkeys (trust on first use; changed keys are still refused)")
 
 	case result.SymptomAuthFailed:
+		if p.AuthStalled {
+			d.authStalled(ev)
+			return
+		}
 		fix := []string{
 			"give the audit user the auditor's public key in ~/.ssh/authorized_keys, or pass --identity / --user",
 			d.logsCommand() + " | grep -e 'Failed' -e 'Invalid user' -e 'Authentication refused'   # why the key was refused",
@@ -166,6 +179,20 @@ func (d *diag) probe() {
 		add(result.CauseAuthFailed, result.Medium, title, fix...)
 
 	case result.SymptomCollectTimeout, result.SymptomCollectFailed:
+		// A stall with the host's interfaces known to be at 1500 or less is
+		// not an MTU problem on the host's side.
+		mtuKnownFine := d.f != nil && d.covered(facts.AreaNetwork) && !d.jumbo()
+		if p.Symptom == result.SymptomCollectTimeout && !d.has(result.CauseMTUBlackhole, "*") && !mtuKnownFine {
+			add(result.CauseMTUBlackhole, result.High,
+				fmt.Sprintf("Login worked, then the output stalled after %d bytes: an MTU black hole is the usual cause (large packets dropped, the ICMP that would say so filtered)", p.OutputBytes),
+				"ip link show   # on the host: an MTU above the path's (jumbo frames 9000/9001, tunnels)?",
+				"sysctl -w net.ipv4.tcp_mtu_probing=1 ; echo 'net.ipv4.tcp_mtu_probing = 1' > /etc/sysctl.d/90-resetaudit-tcp_mtu_probing.conf",
+				"ping -M do -s 1472 "+d.host()+"   # from the client: does a full-size packet pass?",
+				"clamp the MSS on the tunnel or router: iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu",
+				"if the MTU is fine: an overloaded host or a stuck command also stalls output (uptime; "+d.logsCommand()+")")
+		} else if p.Symptom == result.SymptomCollectTimeout {
+			d.confirm(result.CauseMTUBlackhole, "*")
+		}
 		add(result.CauseCollectIncomplete, result.Medium, "The audit payload did not finish: some areas were not checked",
 			"re-run with a longer --timeout, and check the coverage column for the areas that are missing",
 			"a session that stalls mid-transfer is itself a symptom: check MTU (ip link; sysctl net.ipv4.tcp_mtu_probing) and the host's load")
@@ -241,4 +268,36 @@ func (d *diag) beforeBanner(ev []string) {
 func (d *diag) sourceAddr() netip.Addr {
 	a, _ := parseAddrPort(d.in.Probe.SourceAddress)
 	return a
+}
+
+// authStalled explains a login that the server closed after the key
+// exchange without refusing it. sshd ends such a login at LoginGraceTime;
+// the usual reason it takes that long is UseDNS yes with a resolver that does
+// not answer, since sshd looks the client up before authenticating it.
+func (d *diag) authStalled(ev []string) {
+	if d.confirm(result.CauseSlowDNSLogin, "*") {
+		return
+	}
+	fd := finding(result.CauseSlowDNSLogin, result.High, result.Observed,
+		"Key exchange works, then the login hangs until the server closes it (likely UseDNS yes with an unanswering resolver; else a hung PAM or LDAP)")
+	fd.Evidence = ev
+	fd.Fix = []string{
+		"on the host's console: sshd -T | grep -i -e usedns -e logingracetime ; cat /etc/resolv.conf",
+		"getent hosts <client address>   # on the host: a reverse lookup that takes seconds is the stall",
+		"set UseDNS no in /etc/ssh/sshd_config, then sshd -t && " + d.service("reload"),
+		"or fix the resolver in /etc/resolv.conf so reverse lookups answer (or fail) at once",
+		"ssh -vvv " + d.host() + " 2>&1 | tail   # the client sits after 'Authentications that can continue' or SSH2_MSG_SERVICE_ACCEPT",
+	}
+	d.add(fd)
+}
+
+// jumbo reports whether an interface other than loopback has an MTU above
+// Ethernet's 1500.
+func (d *diag) jumbo() bool {
+	for _, i := range d.f.Network.Interfaces {
+		if i.Name != "lo" && i.MTU > 1500 {
+			return true
+		}
+	}
+	return false
 }

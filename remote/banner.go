@@ -61,10 +61,23 @@ func findVersion(b []byte) (version, other string, ok bool) {
 	}
 }
 
-// replayConn is a net.Conn whose first reads return bytes already read from it.
+// replayConn is a net.Conn whose first reads return bytes already read from
+// it, and whose first write drops skip, already sent by nudge.
 type replayConn struct {
 	net.Conn
 	pending []byte
+	skip    []byte
+}
+
+func (c *replayConn) Write(p []byte) (int, error) {
+	if len(c.skip) > 0 && bytes.HasPrefix(p, c.skip) {
+		n := len(c.skip)
+		c.skip = nil
+		m, err := c.Conn.Write(p[n:])
+		return n + m, err
+	}
+	c.skip = nil
+	return c.Conn.Write(p)
 }
 
 func (c *replayConn) Read(p []byte) (int, error) {

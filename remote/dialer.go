@@ -118,9 +118,10 @@ func (d *Dialer) Close() error {
 // "ok"; it is not bound to ctx afterwards.
 //
 // A connection that ends after the key exchange but before authentication
-// completes (sshd's LoginGraceTime, a slow reverse DNS lookup) has no symptom
-// of its own: it is reported as reset_during_kex with a Detail that says
-// "during authentication". Behind a bastion, a failure of the bastion is the
+// completes, without a refusal (sshd's LoginGraceTime behind a slow reverse
+// DNS lookup), is auth_failed with AuthStalled set. A banner timeout after
+// the probe sent its own version line that the server's TCP never
+// acknowledged has DataUnacked set. Behind a bastion, a failure of the bastion is the
 // target's probe, with Detail naming the bastion; a bastion that failed is
 // not redialed for a few seconds, so the targets behind it fail at once.
 func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, result.Probe) {
@@ -190,9 +191,15 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, addr, user string
 		return nil, p
 	}
 
+	conn, nudged := nudge(ctx, conn)
 	br, err := readBanner(conn)
 	if err != nil {
-		return fail(classifyBanner(ctx, err, br))
+		p := classifyBanner(ctx, err, br)
+		if p.Symptom == result.SymptomBannerTimeout && nudged() && unacked(conn) {
+			p.DataUnacked = true
+			p.Detail += "; the server never acknowledged the bytes we sent, so packets after the TCP handshake are dropped"
+		}
+		return fail(p)
 	}
 	banner := clean(br.version, maxBanner)
 
@@ -216,7 +223,7 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, addr, user string
 			return err
 		},
 	}
-	sconn, chans, reqs, err := ssh.NewClientConn(&replayConn{Conn: conn, pending: br.raw}, addr, cfg)
+	sconn, chans, reqs, err := ssh.NewClientConn(&replayConn{Conn: conn, pending: br.raw, skip: nudgeBytes(nudged)}, addr, cfg)
 	if err != nil {
 		mu.Lock()
 		defer mu.Unlock()

@@ -105,6 +105,15 @@ func classifyHandshake(ctx context.Context, err error, addr, user string, hkErr 
 	stage := "during key exchange"
 	if kexPassed {
 		stage = "after key exchange, during authentication"
+		if timedOut(ctx, err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) {
+			what := "the server closed the connection"
+			if timedOut(ctx, err) {
+				what = "the deadline passed"
+			}
+			p := probe(result.SymptomAuthFailed, "key exchange completed, then %s during authentication without refusing the login", what)
+			p.AuthStalled = true
+			return p
+		}
 	}
 	switch {
 	case timedOut(ctx, err):

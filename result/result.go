@@ -173,6 +173,15 @@ type Probe struct {
 	Privilege string `json:"privilege,omitempty"`
 	// OutputBytes is the size of the payload's output.
 	OutputBytes int64 `json:"output_bytes,omitempty"`
+	// DataUnacked is set on a banner timeout when the server's TCP never
+	// acknowledged the bytes the auditor sent: packets after the handshake
+	// are dropped (a default-drop firewall without an established accept),
+	// unlike a listener that is merely silent.
+	DataUnacked bool `json:"data_unacked,omitempty"`
+	// AuthStalled is set when the key exchange completed and the server then
+	// closed the connection during authentication without refusing it
+	// (LoginGraceTime expiring behind a slow reverse DNS lookup, a hung PAM).
+	AuthStalled bool `json:"auth_stalled,omitempty"`
 }
 
 // Vantage is one vantage point's view of a host, kept by merge.
