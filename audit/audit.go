@@ -69,6 +69,8 @@ type hostRun struct {
 	probe  result.Probe
 	facts  *facts.Facts
 	notRun bool
+	// diagnosed is set when the host's result is already in the report.
+	diagnosed bool
 }
 
 // Run audits hosts and returns the report. It returns early, with unfinished
@@ -86,6 +88,7 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 	}
 
 	runs := make([]hostRun, len(hosts))
+	rep.Hosts = make([]result.Host, len(runs))
 	var done atomic.Int64
 	g := new(errgroup.Group)
 	g.SetLimit(o.Concurrency)
@@ -105,6 +108,12 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 			if ctx.Err() != nil && r.probe.Symptom != result.SymptomOK && r.facts == nil {
 				r.notRun = true
 			}
+			if o.Cloud == nil {
+				// Diagnose now, so that a host's facts are garbage as soon
+				// as it is done: memory stays flat in the fleet's size.
+				rep.Hosts[i] = diagnoseHost(r, nil, o)
+				r.facts, r.diagnosed = nil, true
+			}
 			if o.Progress != nil {
 				o.Progress(Progress{Done: int(done.Add(1)), Total: len(hosts), Host: r.host.Name, Symptom: r.probe.Symptom})
 			}
@@ -120,14 +129,15 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 	}
 
 	sources := map[string]bool{}
-	rep.Hosts = make([]result.Host, len(runs))
 	for i := range runs {
 		r := &runs[i]
 		if r.probe.SourceAddress != "" {
 			sources[r.probe.SourceAddress] = true
 		}
-		rep.Hosts[i] = diagnoseHost(r, clouds[key(i)], o)
-		r.facts = nil // release memory as we go
+		if !r.diagnosed {
+			rep.Hosts[i] = diagnoseHost(r, clouds[key(i)], o)
+			r.facts = nil // release memory as we go
+		}
 	}
 	for s := range sources {
 		rep.Auditor.SourceAddresses = append(rep.Auditor.SourceAddresses, s)
