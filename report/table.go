@@ -175,7 +175,7 @@ func writeDetails(b *strings.Builder, r *result.Report, o TableOptions) {
 		fmt.Fprintf(b, "\n%s (%s)\n", cell(h.Name, maxCell), cell(hostPort(h), maxCell))
 		for _, f := range shown {
 			line := fmt.Sprintf("  [%s] %s: %s", f.Severity, Terminal(f.Cause), Terminal(f.Title))
-			if f.ClientIP != "" {
+			if f.ClientIP != "" && !strings.Contains(f.Title, f.ClientIP) {
 				line += " (client " + Terminal(f.ClientIP) + ")"
 			}
 			b.WriteString(paint(o, f.Severity, truncate(line, width)))

@@ -7,6 +7,7 @@
 //	resetaudit sweep   --inventory FILE [flags]   audit a fleet
 //	resetaudit demo    [--hosts N] [flags]        audit a built-in simulated fleet
 //	resetaudit merge   [flags] REPORT.json...     combine JSON reports
+//	resetaudit causes  [--markdown]               list the cause catalog
 //	resetaudit version
 //
 // Exit status: 0 swept with nothing at or above --fail-on, 1 swept with
@@ -60,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		code, err = demoCmd(ctx, args[1:], stdout, stderr)
 	case "merge":
 		code, err = mergeCmd(ctx, args[1:], stdout, stderr)
+	case "causes":
+		code, err = causesCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "resetaudit %s\n", version)
 	case "help", "-h", "--help":
@@ -109,6 +112,7 @@ Usage:
   resetaudit sweep --inventory FILE [flags]   audit a fleet over SSH
   resetaudit demo [--hosts N] [flags]         audit a built-in simulated fleet
   resetaudit merge [flags] REPORT.json...     combine JSON reports of several runs
+  resetaudit causes [--markdown]              list the causes resetaudit diagnoses
   resetaudit version
 
 Run 'resetaudit sweep -h' for the flags.

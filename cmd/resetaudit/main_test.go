@@ -199,3 +199,16 @@ func TestSecondSignalExits(t *testing.T) {
 		t.Fatal("second signal did not exit")
 	}
 }
+
+// TestCausesDoc keeps docs/causes.md in step with the catalog.
+func TestCausesDoc(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "causes.md")
+	want := causesMarkdown()
+	if os.Getenv("UPDATE_DOCS") != "" {
+		os.WriteFile(path, []byte(want), 0o644)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != want {
+		t.Errorf("docs/causes.md is out of date: run UPDATE_DOCS=1 go test -run TestCausesDoc ./cmd/resetaudit")
+	}
+}
