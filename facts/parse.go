@@ -17,7 +17,10 @@ func Parse(out []byte, nonce string) (*Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{secs: secs, f: &Facts{Coverage: make(map[string]string)}}
+	p := &parser{secs: make(map[string]*section, len(secs)), f: &Facts{Coverage: make(map[string]string)}}
+	for name, s := range secs {
+		p.secs[name] = &section{Section: s}
+	}
 	p.meta()
 	p.sshd()
 	p.sshdConfig()
@@ -39,16 +42,36 @@ func Parse(out []byte, nonce string) (*Facts, error) {
 }
 
 type parser struct {
-	secs map[string]Section
+	secs map[string]*section
 	f    *Facts
 	root bool
 	loc  *time.Location
 }
 
-// sec returns the named section and whether it exists.
-func (p *parser) sec(name string) (Section, bool) {
-	s, ok := p.secs[name]
-	return s, ok
+// section is a Section whose Data is converted to a string at most once:
+// several parsers read the same section, and the logs parser reads Data
+// directly without converting it at all.
+type section struct {
+	Section
+	text      string
+	converted bool
+}
+
+// Text is the section's output as a string.
+func (s *section) Text() string {
+	if !s.converted {
+		s.text, s.converted = string(s.Data), true
+	}
+	return s.text
+}
+
+// sec returns the named section and whether it exists; a missing section
+// reads as empty.
+func (p *parser) sec(name string) (*section, bool) {
+	if s, ok := p.secs[name]; ok {
+		return s, true
+	}
+	return &section{}, false
 }
 
 // status is the coverage of one section: CoverageOK or why it is not.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 func (p *parser) logs() {
@@ -55,14 +56,22 @@ func (p *parser) logs() {
 // classify adds the events of a log section. A journal "-- Boot --" line
 // takes the time of the next dated line.
 func (p *parser) classify(c Classifier, text string) {
+	// A section that is valid UTF-8 (nearly all) needs no per-line repair.
+	valid := utf8.ValidString(text)
 	pending := -1
-	for _, l := range lines(text) {
-		l = strings.ToValidUTF8(l, "?")
+	rest := strings.TrimRight(text, "\n")
+	for rest != "" {
+		var l string
+		l, rest, _ = strings.Cut(rest, "\n")
+		l = strings.TrimSuffix(l, "\r")
+		if !valid {
+			l = strings.ToValidUTF8(l, "?")
+		}
 		e, ok := c.Classify(l)
 		if !ok {
 			if pending >= 0 {
-				if h := c.header(l); !h.time.IsZero() {
-					p.f.Events[pending].Time = h.time
+				if t := c.time(splitHeader(l)); !t.IsZero() {
+					p.f.Events[pending].Time = t
 					pending = -1
 				}
 			}
@@ -72,6 +81,9 @@ func (p *parser) classify(c Classifier, text string) {
 			p.f.Events[pending].Time = e.Time
 			pending = -1
 		}
+		// Copy what is kept out of the section, or the few events of a
+		// large log would keep all of it in memory.
+		e.Line, e.Process = strings.Clone(e.Line), strings.Clone(e.Process)
 		p.f.Events = append(p.f.Events, e)
 		if e.Kind == EvBoot && e.Time.IsZero() {
 			pending = len(p.f.Events) - 1

@@ -67,7 +67,8 @@ func (p *parser) sshd() {
 			f.Sshd.StartTime = f.Host.BootTime.Add(time.Duration(pr.start) * time.Second / time.Duration(clk))
 		}
 	}
-	f.Sshd.Version = sshdVersion(p.secs["sshd_version"].Text())
+	v, _ := p.sec("sshd_version")
+	f.Sshd.Version = sshdVersion(v.Text())
 	p.service()
 	p.listeners()
 	p.libwrap()
@@ -185,7 +186,8 @@ func (p *parser) listeners() {
 // configValues returns sshd -T values, parsing the section on first use.
 func (p *parser) configValues(key string) []string {
 	if p.f.Sshd.Config == nil {
-		p.f.Sshd.Config = parseSshdT(p.secs["sshd_T"])
+		s, _ := p.sec("sshd_T")
+		p.f.Sshd.Config = parseSshdT(s)
 	}
 	return p.f.Sshd.Config[key]
 }
@@ -311,7 +313,7 @@ func (p *parser) libwrap() {
 
 // parseSshdT reads `sshd -T`: lower-case keyword, a space, the value. Lines
 // of any other shape (errors, warnings) are skipped. Nil when it did not run.
-func parseSshdT(s Section) map[string][]string {
+func parseSshdT(s *section) map[string][]string {
 	if s.Note() != "" || s.RC != 0 {
 		return nil
 	}

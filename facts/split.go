@@ -13,7 +13,9 @@ type Section struct {
 	// Attrs are the key=value words of the BEGIN and END markers
 	// (src, rc, cap, note).
 	Attrs map[string]string
-	Data  []byte
+	// Data is the section's output: a sub-slice of the output given to
+	// Split, so it stays valid only as long as that output is not modified.
+	Data []byte
 	// RC is the exit status recorded by the END marker, -1 without one.
 	RC int
 	// Ended is false when the END marker never came (output cut off).
@@ -37,7 +39,7 @@ var ErrNoMeta = errors.New("facts: payload output has no meta section")
 // framed with this nonce, including markers with another nonce, are data of
 // the section they appear in or are ignored between sections. A section
 // without its END marker is kept and marked truncated. When a name repeats,
-// the first complete section wins.
+// the first complete section wins. The sections' Data share out's memory.
 func Split(out []byte, nonce string) (map[string]Section, error) {
 	begin := []byte("<<RA:" + nonce + ":BEGIN ")
 	end := []byte("<<RA:" + nonce + ":END ")
@@ -49,23 +51,31 @@ func Split(out []byte, nonce string) (map[string]Section, error) {
 		secs[s.Name] = s
 	}
 	var cur *Section
-	var data []byte
-	for len(out) > 0 {
-		line := out
-		next := []byte(nil)
-		if i := bytes.IndexByte(out, '\n'); i >= 0 {
-			line, next = out[:i+1], out[i+1:]
+	// Data of the open section is out[from:to]: sub-slices of out, so that
+	// a section costs no copy however many lines it has.
+	from, to := 0, 0
+	data := func() []byte {
+		if from == to {
+			return nil
 		}
-		out = next
+		return out[from:to:to] // capped: an append must not write into out
+	}
+	for pos := 0; pos < len(out); {
+		next := len(out)
+		if i := bytes.IndexByte(out[pos:], '\n'); i >= 0 {
+			next = pos + i + 1
+		}
+		line := out[pos:next]
+		pos = next
 		bare := bytes.TrimRight(line, "\r\n")
 		if rest, ok := bytes.CutPrefix(bare, begin); ok && bytes.HasSuffix(rest, []byte(">>")) {
 			if cur != nil { // a new BEGIN before END: the previous one was cut off
-				cur.Data, cur.Truncated = data, true
+				cur.Data, cur.Truncated = data(), true
 				add(*cur)
 			}
 			name, attrs := markerWords(rest)
 			cur = &Section{Name: name, Attrs: attrs, RC: -1}
-			data = nil
+			from, to = pos, pos
 			continue
 		}
 		if cur != nil {
@@ -76,25 +86,27 @@ func Split(out []byte, nonce string) (map[string]Section, error) {
 						cur.Attrs[k] = v
 					}
 					// The payload prints a newline before END.
-					data = bytes.TrimSuffix(data, []byte("\n"))
-					cur.Data = data
+					if to > from && out[to-1] == '\n' {
+						to--
+					}
+					cur.Data = data()
 					cur.Ended = true
 					if rc, err := strconv.Atoi(attrs["rc"]); err == nil {
 						cur.RC = rc
 					}
-					if c, err := strconv.Atoi(attrs["cap"]); err == nil && c > 0 && len(data) >= c {
+					if c, err := strconv.Atoi(attrs["cap"]); err == nil && c > 0 && len(cur.Data) >= c {
 						cur.Truncated = true
 					}
 					add(*cur)
-					cur, data = nil, nil
+					cur = nil
 					continue
 				}
 			}
-			data = append(data, line...)
+			to = pos // the line is data: the section now ends after it
 		}
 	}
 	if cur != nil {
-		cur.Data, cur.Truncated = data, true
+		cur.Data, cur.Truncated = data(), true
 		add(*cur)
 	}
 	if _, ok := secs["meta"]; !ok {

@@ -191,11 +191,11 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, addr, user string
 		return nil, p
 	}
 
-	conn, nudged := nudge(ctx, conn)
-	br, err := readBanner(conn)
+	wconn, nudged := nudge(ctx, conn)
+	br, err := readBanner(wconn)
 	if err != nil {
 		p := classifyBanner(ctx, err, br)
-		if p.Symptom == result.SymptomBannerTimeout && nudged() && unacked(conn) {
+		if p.Symptom == result.SymptomBannerTimeout && nudged() && unacked(wconn) {
 			p.DataUnacked = true
 			p.Detail += "; the server never acknowledged the bytes we sent, so packets after the TCP handshake are dropped"
 		}
@@ -223,7 +223,7 @@ func (d *Dialer) handshake(ctx context.Context, conn net.Conn, addr, user string
 			return err
 		},
 	}
-	sconn, chans, reqs, err := ssh.NewClientConn(&replayConn{Conn: conn, pending: br.raw, skip: nudgeBytes(nudged)}, addr, cfg)
+	sconn, chans, reqs, err := ssh.NewClientConn(&replayConn{Conn: wconn, pending: br.raw, skip: nudgeBytes(nudged)}, addr, cfg)
 	if err != nil {
 		mu.Lock()
 		defer mu.Unlock()

@@ -27,8 +27,9 @@ func nudge(ctx context.Context, conn net.Conn) (net.Conn, func() bool) {
 		return conn, func() bool { return false }
 	}
 	var (
-		mu   sync.Mutex
-		sent bool
+		mu      sync.Mutex
+		sent    bool
+		decided bool // nudged was called: too late to send
 	)
 	bw := &bannerWatch{TCPConn: tc}
 	t := time.AfterFunc(nudgeAfter, func() {
@@ -37,6 +38,9 @@ func nudge(ctx context.Context, conn net.Conn) (net.Conn, func() bool) {
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if decided {
+			return
+		}
 		if _, err := tc.Write([]byte(clientVersion + "\r\n")); err == nil {
 			sent = true
 		}
@@ -49,6 +53,7 @@ func nudge(ctx context.Context, conn net.Conn) (net.Conn, func() bool) {
 		t.Stop()
 		mu.Lock()
 		defer mu.Unlock()
+		decided = true
 		return sent
 	}
 }
