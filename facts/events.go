@@ -465,16 +465,16 @@ func addrBeforePort(m string) string {
 	if i < 0 {
 		return ""
 	}
-	f := strings.Fields(m[:i])
-	if len(f) == 0 {
-		return ""
+	last := ""
+	for w := range strings.FieldsSeq(m[:i]) {
+		last = w
 	}
-	return cleanAddr(f[len(f)-1])
+	return cleanAddr(last)
 }
 
 // firstAddr returns the first word of m that is an IP address or prefix.
 func firstAddr(m string) string {
-	for _, w := range strings.Fields(m) {
+	for w := range strings.FieldsSeq(m) {
 		if a := cleanAddr(w); a != "" {
 			return a
 		}

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"time"
@@ -16,10 +17,10 @@ func (p *parser) logs() {
 		if c.Source == "" {
 			c.Source = "log"
 		}
-		p.classify(c, s.Text())
+		p.classify(c, s.Data)
 		st := p.status("logs")
-		if strings.Contains(s.Text(), "You are currently not seeing messages from other users and the system") ||
-			strings.Contains(s.Text(), "No journal files were opened due to insufficient permissions") {
+		if bytes.Contains(s.Data, []byte("You are currently not seeing messages from other users and the system")) ||
+			bytes.Contains(s.Data, []byte("No journal files were opened due to insufficient permissions")) {
 			st = "not checked: needs root (journal not readable)"
 		}
 		f.Coverage[AreaLogs] = st
@@ -33,8 +34,8 @@ func (p *parser) logs() {
 		if c.Source == "" {
 			c.Source = "kernel"
 		}
-		p.classify(c, s.Text())
-		if strings.Contains(s.Text(), "read kernel buffer failed") {
+		p.classify(c, s.Data)
+		if bytes.Contains(s.Data, []byte("read kernel buffer failed")) {
 			st = "not checked: needs root (dmesg restricted)"
 		}
 	}
@@ -54,16 +55,21 @@ func (p *parser) logs() {
 }
 
 // classify adds the events of a log section. A journal "-- Boot --" line
-// takes the time of the next dated line.
-func (p *parser) classify(c Classifier, text string) {
+// takes the time of the next dated line. Only the lines that may be of
+// interest are converted to strings: the kept ones then share nothing with
+// the section, so the host's output is not held in memory by a few events.
+func (p *parser) classify(c Classifier, data []byte) {
 	// A section that is valid UTF-8 (nearly all) needs no per-line repair.
-	valid := utf8.ValidString(text)
+	valid := utf8.Valid(data)
 	pending := -1
-	rest := strings.TrimRight(text, "\n")
-	for rest != "" {
-		var l string
-		l, rest, _ = strings.Cut(rest, "\n")
-		l = strings.TrimSuffix(l, "\r")
+	rest := bytes.TrimRight(data, "\n")
+	for len(rest) > 0 {
+		var b []byte
+		b, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if pending < 0 && !mayClassify(b) {
+			continue
+		}
+		l := strings.TrimSuffix(string(b), "\r")
 		if !valid {
 			l = strings.ToValidUTF8(l, "?")
 		}
@@ -81,9 +87,6 @@ func (p *parser) classify(c Classifier, text string) {
 			p.f.Events[pending].Time = e.Time
 			pending = -1
 		}
-		// Copy what is kept out of the section, or the few events of a
-		// large log would keep all of it in memory.
-		e.Line, e.Process = strings.Clone(e.Line), strings.Clone(e.Process)
 		p.f.Events = append(p.f.Events, e)
 		if e.Kind == EvBoot && e.Time.IsZero() {
 			pending = len(p.f.Events) - 1
