@@ -59,6 +59,7 @@ type Options struct {
 // Progress reports one finished host.
 type Progress struct {
 	Done, Total int
+	InFlight    int // hosts started and not yet done
 	Host        string
 	Symptom     result.Symptom
 }
@@ -89,7 +90,7 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 
 	runs := make([]hostRun, len(hosts))
 	rep.Hosts = make([]result.Host, len(runs))
-	var done atomic.Int64
+	var done, started atomic.Int64
 	g := new(errgroup.Group)
 	g.SetLimit(o.Concurrency)
 	for i := range hosts {
@@ -104,6 +105,7 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 				r.notRun = true
 				return nil
 			}
+			started.Add(1)
 			r.probe, r.facts = collectHost(ctx, r.host, o)
 			if ctx.Err() != nil && r.probe.Symptom != result.SymptomOK && r.facts == nil {
 				r.notRun = true
@@ -115,7 +117,8 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 				r.facts, r.diagnosed = nil, true
 			}
 			if o.Progress != nil {
-				o.Progress(Progress{Done: int(done.Add(1)), Total: len(hosts), Host: r.host.Name, Symptom: r.probe.Symptom})
+				d := done.Add(1)
+				o.Progress(Progress{Done: int(d), Total: len(hosts), InFlight: int(started.Load() - d), Host: r.host.Name, Symptom: r.probe.Symptom})
 			}
 			return nil
 		})
