@@ -116,12 +116,7 @@ func (d *diag) algorithms() {
 		// logs of every internet-facing host with these.
 		f := finding(result.CauseAlgorithmMismatch, result.Medium, result.Observed,
 			fmt.Sprintf("%s of failed negotiation or corrupted packets in the sshd log", plural(other, "line")))
-		for _, e := range evs {
-			if p, ok := eventAddr(e); ok && d.namedIn(p) {
-				continue
-			}
-			f.Evidence = append(f.Evidence, eventLines([]facts.Event{e})...)
-		}
+		f.Evidence = eventLines(d.unnamed(evs))
 		f.Fix = d.algorithmEventFix()
 		d.add(f)
 	}

@@ -93,18 +93,26 @@ func (d *diag) penalties() {
 	if other := len(evs) - named; other > 0 {
 		fd := finding(result.CausePerSourcePenalty, result.Low, result.Observed,
 			fmt.Sprintf("PerSourcePenalties penalised other sources (%s); check none is legitimate", plural(other, "event")))
-		for _, e := range evs {
-			if p, ok := eventAddr(e); ok && d.namedIn(p) {
-				continue
-			}
-			fd.Evidence = append(fd.Evidence, eventLines([]facts.Event{e})...)
-		}
+		fd.Evidence = eventLines(d.unnamed(evs))
 		fd.Fix = d.penaltyFix(netip.Addr{})
 		d.add(fd)
 	}
 }
 
 // namedIn reports whether a client or auditor address is in p.
+// unnamed keeps the events that name no client or auditor address: those
+// that do have findings of their own.
+func (d *diag) unnamed(evs []facts.Event) []facts.Event {
+	var out []facts.Event
+	for _, e := range evs {
+		if p, ok := eventAddr(e); ok && d.namedIn(p) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 func (d *diag) namedIn(p netip.Prefix) bool {
 	for _, s := range d.sources {
 		if p.Contains(s.addr) {

@@ -57,11 +57,7 @@ func (d *diag) wrappers() {
 			fmt.Sprintf("evaluated: sshd from %s (any other address)", genericSource),
 			decisionLine(dec) + unknown,
 		}
-		for _, e := range d.events(facts.EvWrappersRefused) {
-			if p, ok := eventAddr(e); !ok || !d.namedIn(p) {
-				fd.Evidence = append(fd.Evidence, eventLines([]facts.Event{e})...)
-			}
-		}
+		fd.Evidence = append(fd.Evidence, eventLines(d.unnamed(d.events(facts.EvWrappersRefused)))...)
 		fd.Fix = d.wrappersFix("<client address>", dec)
 		d.add(fd)
 	}
