@@ -43,14 +43,6 @@ func parseRecording(b []byte) (recording, error) {
 				cur.name = name[0]
 			}
 			body.Reset()
-		case cur == nil && strings.HasPrefix(trim, close):
-			// a skipped section: END only
-			name := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(trim, close), ">>"))
-			s := section{end: trim}
-			if len(name) > 0 {
-				s.name = name[0]
-			}
-			rec = append(rec, s)
 		case cur != nil && strings.HasPrefix(trim, close):
 			cur.body = strings.TrimSuffix(body.String(), "\n")
 			cur.end = trim
@@ -70,72 +62,49 @@ func parseRecording(b []byte) (recording, error) {
 func (r recording) clone() recording { return append(recording(nil), r...) }
 
 // get returns a section's body.
-func (r recording) get(name string) string {
-	for _, s := range r {
-		if s.name == name {
-			return s.body
-		}
-	}
-	return ""
-}
+func (r recording) get(name string) string { return r.find(name).body }
 
-// set replaces a section's body and exit status; a section the recording
-// skipped gets a BEGIN marker.
+// set replaces a section's body and exit status. A section the payload had
+// skipped (its END carries a note) becomes one that ran.
 func (r recording) set(name, body string, rc int) {
-	for i := range r {
-		s := &r[i]
-		if s.name != name {
-			continue
-		}
-		s.body = body
-		if s.begin == "" {
-			s.begin = "<<RA:" + recordNonce + ":BEGIN " + name + ">>"
-			s.end = noteRE.ReplaceAllString(s.end, "")
-		}
-		s.end = endRE.ReplaceAllString(s.end, fmt.Sprintf(" rc=%d", rc))
-		return
-	}
-	panic("simfleet: recording has no section " + name)
+	s := r.find(name)
+	s.body = body
+	s.end = noteRE.ReplaceAllString(s.end, "")
+	s.end = endRE.ReplaceAllString(s.end, fmt.Sprintf(" rc=%d", rc))
 }
 
 // edit rewrites a section's body with f, keeping its exit status.
 func (r recording) edit(name string, f func(string) string) {
+	s := r.find(name)
+	s.body = f(s.body)
+	s.end = noteRE.ReplaceAllString(s.end, "")
+}
+
+func (r recording) find(name string) *section {
 	for i := range r {
 		if r[i].name == name {
-			if r[i].begin == "" {
-				r.set(name, f(""), 0)
-				return
-			}
-			r[i].body = f(r[i].body)
-			return
+			return &r[i]
 		}
 	}
 	panic("simfleet: recording has no section " + name)
 }
 
-// skip marks a section as not run, with the payload's reason.
+// skip marks a section as not run, with the payload's reason, framed as
+// the payload's ra_skip frames it: an empty section whose END carries a note.
 func (r recording) skip(name, note string, rc int) {
-	for i := range r {
-		s := &r[i]
-		if s.name == name {
-			s.begin, s.body = "", ""
-			s.end = fmt.Sprintf("<<RA:%s:END %s rc=%d cap=262144 note=%s>>", recordNonce, name, rc, note)
-			return
-		}
-	}
-	panic("simfleet: recording has no section " + name)
+	s := r.find(name)
+	s.body = ""
+	s.end = fmt.Sprintf("<<RA:%s:END %s rc=%d cap=262144 note=%s>>", recordNonce, name, rc, note)
 }
 
 // bytes renders the recording framed with nonce.
 func (r recording) bytes(nonce string) []byte {
 	var b bytes.Buffer
 	for _, s := range r {
-		if s.begin != "" {
-			b.WriteString(s.begin)
-			b.WriteByte('\n')
-			b.WriteString(s.body)
-			b.WriteByte('\n')
-		}
+		b.WriteString(s.begin)
+		b.WriteByte('\n')
+		b.WriteString(s.body)
+		b.WriteByte('\n')
 		b.WriteString(s.end)
 		b.WriteByte('\n')
 	}
