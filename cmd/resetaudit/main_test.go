@@ -26,6 +26,8 @@ func TestBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
 	inv := filepath.Join(dir, "hosts.txt")
 	os.WriteFile(inv, []byte("# fleet\nroot@10.0.0.1 name=a\nroot@10.0.0.2 colour=blue\n"), 0o600)
+	good := filepath.Join(dir, "good.txt")
+	os.WriteFile(good, []byte("root@127.0.0.1:1 name=a\n"), 0o600)
 	semi := filepath.Join(dir, "semi.txt")
 	os.WriteFile(semi, []byte("a;reboot\n"), 0o600)
 	tests := []struct {
@@ -41,6 +43,9 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"bad fail-on", []string{"demo", "--fail-on", "severe"}, "--fail-on"},
 		{"bad shard", []string{"demo", "--shard", "3/2"}, "--shard"},
 		{"bad timeout", []string{"sweep", "--inventory", inv, "--timeout", "10ms"}, "--timeout"},
+		{"bad since", []string{"sweep", "--inventory", good, "--since", "yesterday"}, "-since"},
+		{"missing identity", []string{"sweep", "--inventory", good, "--identity", filepath.Join(dir, "nokey")}, "nokey"},
+		{"bad limit", []string{"sweep", "--inventory", good, "--limit", "[web"}, "--limit"},
 		{"unknown flag", []string{"sweep", "--colour"}, "flag provided but not defined"},
 		{"unknown command", []string{"swep"}, "unknown command"},
 		{"bad baseline", []string{"merge", filepath.Join(dir, "hosts.txt")}, "merge"},
