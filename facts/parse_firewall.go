@@ -86,6 +86,10 @@ func (p *parser) fail2ban() {
 	case strings.HasPrefix(note, "missing:"):
 		p.f.Coverage[AreaFail2ban] = CoverageOK // not installed: nothing to ban
 		return
+	case note == "not_running":
+		fb.Installed = true
+		p.f.Coverage[AreaFail2ban] = CoverageOK // no server: nothing banned
+		return
 	case note != "":
 		fb.Installed = true
 		p.f.Coverage[AreaFail2ban] = p.status("fail2ban")

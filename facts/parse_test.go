@@ -263,3 +263,32 @@ func FuzzParse(f *testing.F) {
 		checkCoverage(t, facts)
 	})
 }
+
+// TestFail2banStates: not installed and installed-but-not-running are both
+// checked (nothing can be banned); needing root is not.
+func TestFail2banStates(t *testing.T) {
+	skipped := func(note string) string {
+		return "<<RA:" + testNonce + ":BEGIN fail2ban>>\n\n<<RA:" + testNonce + ":END fail2ban rc=0 cap=1000 note=" + note + ">>\n"
+	}
+	tests := []struct {
+		name, section               string
+		installed, running, checked bool
+	}{
+		{"not installed", skipped("missing:fail2ban-client"), false, false, true},
+		{"no server", skipped("not_running"), true, false, true},
+		{"needs root", skipped("needs_root"), true, false, false},
+		{"client cannot connect", frame("fail2ban", "255", "ERROR   Failed to access socket path: /var/run/fail2ban/fail2ban.sock. Is fail2ban running?"), true, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := Parse([]byte(frame("meta", "0", "uid=0")+tt.section), testNonce)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := f.Coverage[AreaFail2ban] == CoverageOK
+			if got != tt.checked || f.Fail2ban.Installed != tt.installed || f.Fail2ban.Running != tt.running {
+				t.Errorf("coverage %q installed %v running %v", f.Coverage[AreaFail2ban], f.Fail2ban.Installed, f.Fail2ban.Running)
+			}
+		})
+	}
+}

@@ -278,6 +278,16 @@ ra_firewalld() {
 
 # --- fail2ban ---------------------------------------------------------------
 
+# ra_f2b_running tells whether a fail2ban server runs, without starting the
+# Python client (the payload's most expensive command) when none does. The
+# bracket keeps grep from matching its own command line.
+ra_f2b_running() {
+	for ra_s in /var/run/fail2ban/fail2ban.sock /run/fail2ban/fail2ban.sock; do
+		[ -S "$ra_s" ] && return 0
+	done
+	grep -qs 'fail2ban[-]server' /proc/[0-9]*/cmdline 2>/dev/null
+}
+
 ra_fail2ban() {
 	ra_out=$(ra_timeout 10 fail2ban-client status 2>&1)
 	ra_r=$?
@@ -467,6 +477,8 @@ ra_main() {
 	# fail2ban
 	if ! ra_have fail2ban-client; then
 		ra_skip fail2ban missing:fail2ban-client 127
+	elif [ $RA_ROOT = 1 ] && ! ra_f2b_running; then
+		ra_skip fail2ban not_running
 	elif [ $RA_ROOT = 1 ]; then
 		ra_sh fail2ban 30 ra_fail2ban
 	else
