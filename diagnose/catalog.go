@@ -10,7 +10,9 @@ type Cause struct {
 	Severity result.Severity // the usual severity; a finding may differ
 }
 
-// catalog lists every cause, in the order of CONTRACT.md.
+// catalog lists every cause, in the order of CONTRACT.md, which is also the
+// order of how often each explains resets in practice (the runbooks' "most to
+// least common"): findings of equal severity and status are sorted by it.
 var catalog = []Cause{
 	{result.CauseIdleTimeout, "Idle sessions are dropped by a stateful hop", "A firewall, NAT or load balancer forgets a flow after it has been idle for a while; with no keepalive traffic the next packet of the session is dropped or answered with a reset.", result.Medium},
 	{result.CauseResourceExhaustion, "Memory, process or file-descriptor exhaustion", "sshd forks a process per connection and needs memory and file descriptors for it; when the kernel or limits refuse, or the OOM killer ends sshd, connections are closed or reset.", result.High},
@@ -41,6 +43,16 @@ var catalog = []Cause{
 // Catalog returns every cause the rules can report.
 func Catalog() []Cause {
 	return append([]Cause(nil), catalog...)
+}
+
+// catalogIndex is id's position in the catalog.
+func catalogIndex(id string) int {
+	for i, c := range catalog {
+		if c.ID == id {
+			return i
+		}
+	}
+	return len(catalog)
 }
 
 // cause returns the catalog entry of id; the rules use only catalog ids.

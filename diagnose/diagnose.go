@@ -255,7 +255,7 @@ func finish(in []result.Finding) []result.Finding {
 		if c := cmp.Compare(statusRank(b.Status), statusRank(a.Status)); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.Cause, b.Cause); c != 0 {
+		if c := cmp.Compare(catalogIndex(a.Cause), catalogIndex(b.Cause)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ClientIP, b.ClientIP)

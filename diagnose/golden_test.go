@@ -83,7 +83,7 @@ func TestGoldenSanity(t *testing.T) {
 		"debian-unclean-reboot":       {result.CauseHostRebooted, result.High},
 		"alpine-disk-dns":             {result.CauseDiskFull, result.High},
 		"refused-nothing-collected":   {result.CauseSshdNotRunning, result.Critical},
-		"aws-sg-timeout":              {result.CauseCloudNetworkACL, result.High},
+		"aws-sg-timeout":              {result.CauseCloudSecurityGroup, result.High},
 		"reset-before-banner-unknown": {result.CauseTCPWrappers, result.High},
 		"kex-failed-legacy":           {result.CauseAlgorithmMismatch, result.High},
 	}
