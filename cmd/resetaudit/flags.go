@@ -105,7 +105,7 @@ func newSweepFlagSet(name string, f *sweepFlags, stderr io.Writer) *flag.FlagSet
 }
 
 func (f *sweepFlags) registerSweep(fs *flag.FlagSet) {
-	fs.Var(&f.inventories, "inventory", "hosts to audit: plain list, YAML, Ansible INI/YAML, ssh_config, or ec2: (repeatable)")
+	fs.Var(&f.inventories, "inventory", "hosts to audit: plain list, YAML, Ansible INI/YAML, ssh_config, or ec2:[REGION] (repeatable)")
 	fs.StringVar(&f.knownHosts, "known-hosts", "", "OpenSSH known_hosts `FILE` to verify host keys (default ~/.ssh/known_hosts)")
 	fs.BoolVar(&f.acceptNew, "accept-new-hostkeys", false, "record unknown host keys in --known-hosts (changed keys are still refused)")
 	fs.Var(&f.identities, "identity", "private key `FILE` (repeatable); ssh-agent is used too when SSH_AUTH_SOCK is set")

@@ -38,8 +38,12 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	var files []string
 	discover := false
 	for _, inv := range f.inventories {
-		if inv == "ec2:" || strings.HasPrefix(inv, "ec2:") {
+		if region, ok := strings.CutPrefix(inv, "ec2:"); ok {
+			// ec2: discovers in the --aws-region regions; ec2:REGION adds one.
 			discover, needAWS = true, true
+			if region != "" {
+				f.awsRegions = append(f.awsRegions, region)
+			}
 			continue
 		}
 		files = append(files, inv)
