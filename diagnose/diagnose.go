@@ -32,7 +32,8 @@ type Input struct {
 const maxEvidence = 8
 
 // Host diagnoses one host. Findings are sorted by severity (most severe
-// first), observed before risk, then by cause id and client address. There is
+// first), observed before risk, then by the catalog's order (most common
+// cause first) and client address. There is
 // at most one finding per cause and client address (result.Finding.Key).
 func Host(in Input) []result.Finding {
 	d := newDiag(in)
@@ -48,6 +49,7 @@ func Host(in Input) []result.Finding {
 	}
 	d.cloud()
 	d.probe() // last: it looks at what the facts already explain
+	d.selfInflicted()
 	return finish(d.out)
 }
 
