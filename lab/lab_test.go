@@ -183,17 +183,19 @@ func TestLabFaultsAreReal(t *testing.T) {
 // report is the part of the JSON report (CONTRACT.md) that the test reads.
 type report struct {
 	Schema string `json:"schema"`
-	Hosts  []struct {
-		Name    string `json:"name"`
-		Address string `json:"address"`
-		Probe   struct {
-			Symptom string `json:"symptom"`
-			Detail  string `json:"detail"`
-		} `json:"probe"`
-		Collected bool              `json:"collected"`
-		Coverage  map[string]string `json:"coverage"`
-		Findings  []finding         `json:"findings"`
-	} `json:"hosts"`
+	Hosts  []host `json:"hosts"`
+}
+
+type host struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Probe   struct {
+		Symptom string `json:"symptom"`
+		Detail  string `json:"detail"`
+	} `json:"probe"`
+	Collected bool              `json:"collected"`
+	Coverage  map[string]string `json:"coverage"`
+	Findings  []finding         `json:"findings"`
 }
 
 type finding struct {
