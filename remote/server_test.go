@@ -327,6 +327,16 @@ func rawListener(t testing.TB, fn func(c net.Conn, stop <-chan struct{})) (strin
 		t.Fatal(err)
 	}
 	stop := make(chan struct{})
+	serve(t, ln, func(c net.Conn) { fn(c, stop) })
+	t.Cleanup(func() { close(stop) }) // runs before serve's cleanup
+	a := ln.Addr().(*net.TCPAddr)
+	return a.IP.String(), a.Port
+}
+
+// serve hands each connection accepted on ln to handle, each in its own
+// goroutine; the test's cleanup closes ln and every connection and waits for
+// the handlers.
+func serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var conns []net.Conn
@@ -344,12 +354,11 @@ func rawListener(t testing.TB, fn func(c net.Conn, stop <-chan struct{})) (strin
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				fn(c, stop)
+				handle(c)
 			}()
 		}
 	}()
 	t.Cleanup(func() {
-		close(stop)
 		ln.Close()
 		mu.Lock()
 		for _, c := range conns {
@@ -358,8 +367,6 @@ func rawListener(t testing.TB, fn func(c net.Conn, stop <-chan struct{})) (strin
 		mu.Unlock()
 		wg.Wait()
 	})
-	a := ln.Addr().(*net.TCPAddr)
-	return a.IP.String(), a.Port
 }
 
 // closedPort returns a loopback port that nothing listens on.
