@@ -165,3 +165,49 @@ func TestPayloadReadOnly(t *testing.T) {
 		t.Error("the payload changed /etc or the firewall")
 	}
 }
+
+// TestPayloadReadsPreviousRotation runs the payload with a private /var/log
+// holding auth.log and auth.log.1 (Debian's rotation), and checks that
+// events of both files inside the window are found: a nightly audit just
+// after a midnight rotation must still see the evening's resets.
+func TestPayloadReadsPreviousRotation(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("needs root (a private mount namespace)")
+		}
+		t.Skip("needs root")
+	}
+	unshare := needCmd(t, "unshare")
+	logs := t.TempDir()
+	now := time.Now()
+	line := func(t time.Time, msg string) string {
+		return t.Format("2006-01-02T15:04:05.000000-07:00") + " host sshd[42]: " + msg + "\n"
+	}
+	os.WriteFile(filepath.Join(logs, "auth.log.1"), []byte(line(now.Add(-5*time.Hour), "error: beginning MaxStartups throttling")), 0o600)
+	os.WriteFile(filepath.Join(logs, "auth.log"), []byte(line(now.Add(-time.Hour), "refused connect from 203.0.113.7 (203.0.113.7)")), 0o600)
+
+	n := NewNonce()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, unshare, "-m", "sh", "-c", `mount --bind "$1" /var/log && exec sh -s`, "sh", logs)
+	cmd.Stdin = bytes.NewReader(Script(Params{Nonce: n, Since: 24 * time.Hour}))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("payload: %v", err)
+	}
+	f, err := Parse(out, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secs, _ := Split(out, n)
+	if src := secs["logs"].Attrs["src"]; src != "auth.log" {
+		t.Fatalf("the payload read logs from %q, want auth.log (this test needs a host without a systemd journal)", src)
+	}
+	kinds := map[EventKind]bool{}
+	for _, e := range f.Events {
+		kinds[e.Kind] = true
+	}
+	if !kinds[EvMaxStartupsThrottle] || !kinds[EvWrappersRefused] {
+		t.Errorf("events %v, want the throttling from auth.log.1 and the refusal from auth.log", kinds)
+	}
+}

@@ -238,8 +238,22 @@ ra_logs_journal() {
 	ra_timeout 10 journalctl -u ssh.service -u sshd.service -u ssh.socket --since "@$RA_SINCE_EPOCH" -o short-iso --no-pager -q | tail -n 5000
 }
 
+# ra_logs_file reads the log and, when it exists uncompressed, the previous
+# rotation (Debian's auth.log.1, RHEL's secure-DATE): a nightly audit right
+# after a midnight rotation would otherwise see only the last hours.
 ra_logs_file() {
-	ra_timeout 10 tail -n 50000 "$RA_LOGFILE" | grep -E "$RA_LOGPAT" | tail -n 5000
+	ra_prev=
+	if [ -r "$RA_LOGFILE.1" ]; then
+		ra_prev=$RA_LOGFILE.1
+	else
+		for ra_p in "$RA_LOGFILE"-[0-9]*; do
+			case $ra_p in *.gz | *.xz | *.bz2 | *.zst) ;; *) [ -r "$ra_p" ] && ra_prev=$ra_p ;; esac
+		done
+	fi
+	{
+		[ -n "$ra_prev" ] && ra_timeout 10 tail -n 50000 "$ra_prev"
+		ra_timeout 10 tail -n 50000 "$RA_LOGFILE"
+	} | grep -E "$RA_LOGPAT" | tail -n 5000
 }
 
 ra_kernel_journal() {
