@@ -42,7 +42,7 @@ type CloudChecker interface {
 // Options configure a sweep.
 type Options struct {
 	Dialer      Dialer
-	Concurrency int           // hosts in flight; default 32
+	Concurrency int           // hosts in flight; default 64, as the CLI
 	Timeout     time.Duration // hard deadline per host, connect + collect; default 20s
 	Since       time.Duration // log window; default 24h
 	ClientIPs   []netip.Addr
@@ -153,7 +153,7 @@ func Run(ctx context.Context, hosts []inventory.Host, o Options) *result.Report 
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 32
+		o.Concurrency = 64
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
