@@ -176,7 +176,7 @@ func collectHost(parent context.Context, h inventory.Host, o Options) (result.Pr
 	defer cancel()
 	start := time.Now()
 
-	client, probe := o.Dialer.Dial(ctx, target(h))
+	client, probe := o.Dialer.Dial(ctx, remote.TargetOf(h))
 	if client == nil {
 		return probe, nil
 	}
@@ -216,24 +216,6 @@ func collectHost(parent context.Context, h inventory.Host, o Options) (result.Pr
 	return probe, f
 }
 
-func target(h inventory.Host) remote.Target {
-	return remote.Target{
-		Name:       h.Name,
-		Address:    h.Address,
-		Port:       port(h),
-		User:       h.User,
-		Jump:       h.Jump,
-		Identities: h.Identities,
-	}
-}
-
-func port(h inventory.Host) int {
-	if h.Port == 0 {
-		return 22
-	}
-	return h.Port
-}
-
 func clientAddr(a net.Addr) string {
 	if ta, ok := a.(*net.TCPAddr); ok {
 		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
@@ -252,7 +234,7 @@ func checkCloud(ctx context.Context, runs []hostRun, o Options) map[string]*fact
 	qs := make([]cloud.HostQuery, 0, len(runs))
 	for i := range runs {
 		r := &runs[i]
-		q := cloud.HostQuery{Key: key(i), Address: r.host.Address, InstanceID: r.host.InstanceID, Port: port(r.host)}
+		q := cloud.HostQuery{Key: key(i), Address: r.host.Address, InstanceID: r.host.InstanceID, Port: portOr22(r.host.Port)}
 		for _, a := range auditorIPs(r) {
 			q.Sources = append(q.Sources, cloud.Source{Addr: a, Label: "auditor"})
 		}
@@ -308,7 +290,7 @@ func diagnoseHost(r *hostRun, cf *facts.Cloud, o Options) result.Host {
 	h := result.Host{
 		Name:    r.host.Name,
 		Address: r.host.Address,
-		Port:    port(r.host),
+		Port:    portOr22(r.host.Port),
 		User:    r.host.User,
 		Groups:  r.host.Groups,
 		Jump:    jumpString(r.host.Jump),
