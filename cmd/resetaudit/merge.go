@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"os"
 
 	"github.com/resetaudit/resetaudit/report"
 	"github.com/resetaudit/resetaudit/result"
@@ -26,32 +25,15 @@ func mergeCmd(_ context.Context, args []string, stdout, stderr io.Writer) (int, 
 	}
 	var reps []*result.Report
 	for _, path := range fs.Args() {
-		f, err := os.Open(path)
-		if err != nil {
-			return 2, usageErr("merge: %v", err)
-		}
-		r, err := report.ReadJSON(f, path)
-		f.Close()
+		r, err := readReportFile(path)
 		if err != nil {
 			return 2, usageErr("merge: %v", err)
 		}
 		reps = append(reps, r)
 	}
-	merged := report.Merge(reps)
-	var state *report.StateDir
-	if o.stateDir != "" {
-		var err error
-		if state, err = report.OpenStateDir(o.stateDir, o.keep); err != nil {
-			return 2, usageErr("--state-dir: %v", err)
-		}
-	}
-	baseline, err := loadBaseline(&o, state)
+	h, err := openHistory(&o, stderr)
 	if err != nil {
 		return 2, err
 	}
-	if baseline != nil {
-		merged.Baseline = baseline.Baseline
-		report.Diff(merged, baseline)
-	}
-	return emit(merged, &o, state, stdout, stderr)
+	return emit(h.compare(report.Merge(reps)), &o, h.state, stdout, stderr)
 }

@@ -15,59 +15,76 @@ import (
 
 // runAudit runs the sweep and writes every requested output.
 func runAudit(ctx context.Context, hosts []inventory.Host, opts audit.Options, o *outputFlags, stdout, stderr io.Writer) (int, error) {
-	var state *report.StateDir
-	var baseline *result.Report
-	var err error
-	if o.stateDir != "" {
-		if state, err = report.OpenStateDir(o.stateDir, o.keep); err != nil {
-			return 2, usageErr("--state-dir: %v", err)
-		}
-		for _, w := range state.Warnings {
-			fmt.Fprintf(stderr, "resetaudit: warning: %s\n", w)
-		}
-	}
-	if baseline, err = loadBaseline(o, state); err != nil {
+	h, err := openHistory(o, stderr)
+	if err != nil {
 		return 2, err
 	}
-
 	if !o.quiet && isTerminal(stderr) {
 		p := newProgress(stderr)
 		opts.Progress = p.update
 		defer p.finish()
 	}
 	rep := audit.Run(ctx, hosts, opts)
-	if baseline != nil {
-		rep.Baseline = baseline.Baseline
-		report.Diff(rep, baseline)
-	}
-	return emit(rep, o, state, stdout, stderr)
+	return emit(h.compare(rep), o, h.state, stdout, stderr)
 }
 
-func loadBaseline(o *outputFlags, state *report.StateDir) (*result.Report, error) {
+// history is what a run is compared with and where it is kept: the
+// --state-dir, and the baseline (--baseline, else the state's latest).
+type history struct {
+	state    *report.StateDir
+	baseline *result.Report
+}
+
+func openHistory(o *outputFlags, stderr io.Writer) (history, error) {
+	var h history
+	if o.stateDir != "" {
+		var err error
+		if h.state, err = report.OpenStateDir(o.stateDir, o.keep); err != nil {
+			return h, usageErr("--state-dir: %v", err)
+		}
+		for _, w := range h.state.Warnings {
+			fmt.Fprintf(stderr, "resetaudit: warning: %s\n", w)
+		}
+	}
 	path := o.baseline
-	if path == "" && state != nil {
-		p, ok, err := state.Latest()
+	if path == "" && h.state != nil {
+		p, ok, err := h.state.Latest()
 		if err != nil {
-			return nil, usageErr("--state-dir: %v", err)
+			return h, usageErr("--state-dir: %v", err)
 		}
 		if ok {
 			path = p
 		}
 	}
 	if path == "" {
-		return nil, nil
+		return h, nil
 	}
+	b, err := readReportFile(path)
+	if err != nil {
+		return h, usageErr("--baseline: %v", err)
+	}
+	b.Baseline = path
+	h.baseline = b
+	return h, nil
+}
+
+// compare marks rep's changes since the baseline, if there is one.
+func (h history) compare(rep *result.Report) *result.Report {
+	if h.baseline != nil {
+		rep.Baseline = h.baseline.Baseline // the baseline's path
+		report.Diff(rep, h.baseline)
+	}
+	return rep
+}
+
+// readReportFile reads a JSON report file.
+func readReportFile(path string) (*result.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageErr("--baseline: %v", err)
+		return nil, err
 	}
 	defer f.Close()
-	b, err := report.ReadJSON(f, path)
-	if err != nil {
-		return nil, usageErr("--baseline: %v", err)
-	}
-	b.Baseline = path // carried to the new report by Diff's caller
-	return b, nil
+	return report.ReadJSON(f, path)
 }
 
 // emit writes the table or summary, the report files and the state, and
