@@ -182,12 +182,15 @@ func collectHost(parent context.Context, h inventory.Host, o Options) (result.Pr
 	}
 	defer client.Close()
 
+	// The host looks up the address it sees the auditor as; behind a
+	// bastion that is the bastion's, which the payload reads from
+	// SSH_CONNECTION itself.
+	var seenAs string
+	if len(h.Jump) == 0 {
+		seenAs = probe.SourceAddress
+	}
 	nonce := facts.NewNonce()
-	script := facts.Script(facts.Params{
-		Nonce:  nonce,
-		Since:  o.Since,
-		Client: clientAddr(client.LocalAddr()),
-	})
+	script := facts.Script(facts.Params{Nonce: nonce, Since: o.Since, Client: seenAs})
 	out, truncated, err := client.Collect(ctx, script, o.OutputCap)
 	probe.OutputBytes = int64(len(out))
 	f, perr := facts.Parse(out, nonce)
@@ -214,15 +217,6 @@ func collectHost(parent context.Context, h inventory.Host, o Options) (result.Pr
 	}
 	probe.Privilege = f.Privilege
 	return probe, f
-}
-
-func clientAddr(a net.Addr) string {
-	if ta, ok := a.(*net.TCPAddr); ok {
-		if ip, ok := netip.AddrFromSlice(ta.IP); ok {
-			return ip.Unmap().String()
-		}
-	}
-	return ""
 }
 
 func key(i int) string { return fmt.Sprint(i) }
