@@ -10,10 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -351,17 +351,11 @@ func notChecked(reason string) map[string]string {
 }
 
 func jumpString(hops []inventory.Hop) string {
-	s := ""
+	parts := make([]string, len(hops))
 	for i, h := range hops {
-		if i > 0 {
-			s += ","
-		}
-		if h.User != "" {
-			s += h.User + "@"
-		}
-		s += net.JoinHostPort(h.Address, fmt.Sprint(portOr22(h.Port)))
+		parts[i] = h.String()
 	}
-	return s
+	return strings.Join(parts, ",")
 }
 
 func portOr22(p int) int {

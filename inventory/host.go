@@ -1,5 +1,10 @@
 package inventory
 
+import (
+	"net"
+	"strconv"
+)
+
 // Host is one host to audit, as the inventory names it.
 type Host struct {
 	Name    string // display name; defaults to Address
@@ -22,4 +27,17 @@ type Hop struct {
 	User    string
 	Address string
 	Port    int
+}
+
+// String is the hop as ProxyJump writes it: [user@]host:port.
+func (h Hop) String() string {
+	port := h.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	s := net.JoinHostPort(h.Address, strconv.Itoa(port))
+	if h.User != "" {
+		s = h.User + "@" + s
+	}
+	return s
 }
